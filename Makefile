@@ -1,0 +1,44 @@
+# One command opens the course, one command tests it (see README.md).
+#   make lab        create .venv, install the course, open JupyterLab on notebooks/
+#   make test       create .venv, install the course with its test tools, run every test
+#   make release    regenerate notebooks/ (the student release) from solutions/
+#   make benchmark  print the speed tables of benchmarks/
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard solutions/[0-9][0-9]_*/)))
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+JOBS ?= 2
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: env lab test release benchmark clean
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0] + ": install it or run make PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests solutions
+
+release: $(STAMP)
+	@for a in $(ASSIGNMENTS); do \
+		$(BIN)/nbgrader generate_assignment "$$a" --force --log-level=WARN || exit 1; \
+	done
+	@echo "notebooks/ regenerated for: $(ASSIGNMENTS)"
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/notebooks.py
+	@for b in benchmarks/bench_*.py; do $(BIN)/python "$$b" || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache submitted autograded feedback gradebook.db

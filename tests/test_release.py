@@ -1,0 +1,76 @@
+"""The student release in notebooks/ is generated from solutions/ and leaks nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from nbgrader_helpers import ASSIGNMENTS, RELEASE, ROOT, SOLUTIONS, hidden_test_lines, make_course, nbgrader, notebook_name
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+def test_every_assignment_has_a_release_and_vice_versa():
+    """Each solutions/NN_topic has notebooks/NN_topic, and nothing else is in notebooks/."""
+    released = sorted(p.name for p in RELEASE.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert released == ASSIGNMENTS
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("release"))
+    for assignment in ASSIGNMENTS:
+        nbgrader(course, "generate_assignment", assignment, "--force", "--no-db")
+    return course
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_in_sync_with_solutions(regenerated, assignment):
+    """notebooks/ equals a fresh `nbgrader generate_assignment` (run `make release` if not)."""
+    name = notebook_name(assignment)
+    fresh = (regenerated / "notebooks" / assignment / name).read_bytes()
+    committed = (RELEASE / assignment / name).read_bytes()
+    assert committed == fresh, (f"notebooks/{assignment}/{name} is out of date with solutions/: "
+                                "run `make release` and commit the result.")
+    files = sorted(p.name for p in (RELEASE / assignment).iterdir())
+    assert files == [name], f"unexpected files in notebooks/{assignment}: {files}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_notebook_is_well_formed(assignment):
+    """Source notebooks: no outputs, unique grade ids, points on every graded cell, stubs in solution cells."""
+    nb = json.loads((SOLUTIONS / assignment / notebook_name(assignment)).read_text())
+    ids, points = set(), 0
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader")
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None, \
+                "strip outputs from solution notebooks"
+        if not meta:
+            continue
+        assert meta["grade_id"] not in ids, f"duplicate grade_id {meta['grade_id']}"
+        ids.add(meta["grade_id"])
+        src = "".join(cell["source"])
+        if meta.get("grade"):
+            assert meta.get("points", 0) > 0, f"{meta['grade_id']} is graded without points"
+            points += meta["points"]
+        if meta.get("solution"):
+            assert "### BEGIN SOLUTION" in src, f"{meta['grade_id']} has no solution region"
+    assert points > 0
+
+
+def test_no_solution_or_hidden_test_text_outside_solutions():
+    """Neither markers nor hidden-test lines appear in notebooks/ or course_utils/."""
+    files = list(RELEASE.rglob("*.ipynb")) + list((ROOT / "course_utils").rglob("*.py"))
+    hidden = {line for a in ASSIGNMENTS for line in hidden_test_lines(a, min_len=25)}
+    assert files
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        if f.suffix == ".ipynb":
+            text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+        for marker in MARKERS:
+            assert not re.search(rf"#+\s*{marker}", text), f"{marker} found in {f.relative_to(ROOT)}"
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"hidden test lines in {f.relative_to(ROOT)}: {leaked[:3]}"
