@@ -24,7 +24,7 @@ class AudioError(ValueError):
 def _check_sr(sr, name: str = "sr") -> None:
     if sr is None:
         return
-    if isinstance(sr, bool) or not np.isscalar(sr) or not np.isfinite(sr) or sr <= 0:
+    if isinstance(sr, (bool, str, bytes)) or not np.isscalar(sr) or not np.isfinite(sr) or sr <= 0:
         raise AudioError(f"{name} must be a positive number of samples per second (e.g. 22050), got {sr!r}.")
 
 
