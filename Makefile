@@ -8,7 +8,6 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-ASSIGNMENTS := $(notdir $(patsubst %/,%,$(wildcard solutions/[0-9][0-9]_*/)))
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JOBS ?= 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -31,10 +30,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests solutions
 
 release: $(STAMP)
-	@for a in $(ASSIGNMENTS); do \
-		$(BIN)/nbgrader generate_assignment "$$a" --force --log-level=WARN || exit 1; \
-	done
-	@echo "notebooks/ regenerated for: $(ASSIGNMENTS)"
+	$(BIN)/course release
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py

@@ -2,7 +2,9 @@
 
 Used by the test cells of every notebook. Each check raises ``AssertionError`` with a message that
 names the quantity, what was found and what was expected: the shape, the dtype, or the largest
-error, where it occurs and the tolerance. Tolerances follow ``np.testing.assert_allclose``:
+error, where it occurs and the tolerance. Every check returns ``None``: nbgrader reads a number
+displayed at the end of a graded cell as partial credit, so a check must never display one.
+Tolerances follow ``np.testing.assert_allclose``:
 an element passes when ``|actual - expected| <= atol + rtol * |expected|``.
 """
 
@@ -26,7 +28,7 @@ def check_type(value, types, name: str = "result"):
         names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
         raise AssertionError(f"{name} should be a {names}, but it is {type(value).__name__}"
                              + (" (did the function forget to `return`?)" if value is None else "."))
-    return value
+    return None
 
 
 def check_shape(actual, expected_shape, name: str = "result", hint: str = ""):
@@ -47,7 +49,7 @@ def check_shape(actual, expected_shape, name: str = "result", hint: str = ""):
         if len(shape) == 2 and len(expected_shape) == 2 and shape[::-1] == expected_shape:
             msg += " The axes look swapped (transposed)."
         raise AssertionError(msg + (f" {hint}" if hint else ""))
-    return actual
+    return None
 
 
 def check_dtype(actual, kind, name: str = "result"):
@@ -63,7 +65,7 @@ def check_dtype(actual, kind, name: str = "result"):
         wanted = str(np.dtype(kind))
     if not ok:
         raise AssertionError(f"{name} has dtype {dtype}, expected {wanted}.")
-    return actual
+    return None
 
 
 def check_finite(actual, name: str = "result"):
@@ -74,7 +76,7 @@ def check_finite(actual, name: str = "result"):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise AssertionError(f"{name} has {int(bad.sum())} NaN/inf values, the first at index "
                              f"{idx}: {a[idx]!r}.")
-    return actual
+    return None
 
 
 def check_close(actual, expected, rtol: float = 1e-7, atol: float = 0.0, name: str = "result",
@@ -103,7 +105,7 @@ def check_close(actual, expected, rtol: float = 1e-7, atol: float = 0.0, name: s
         raise AssertionError(f"{name} is real ({a.dtype}) but complex values were expected."
                              + (f" {hint}" if hint else ""))
     if a.size == 0:
-        return actual
+        return None
     check_finite(a, name)
     a64 = a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
     e64 = e.astype(np.complex128 if np.iscomplexobj(e) else np.float64)
@@ -117,7 +119,7 @@ def check_close(actual, expected, rtol: float = 1e-7, atol: float = 0.0, name: s
             f"{name}: {int(bad.sum())} of {a.size} values differ beyond rtol={rtol:g}, atol={atol:g}. "
             f"Largest error {float(err.max()):.3g}; worst at index {idx}: got {a[idx]!r}, expected "
             f"{e[idx]!r}." + (f" {hint}" if hint else ""))
-    return actual
+    return None
 
 
 def check_scalar_close(actual, expected: float, rtol: float = 1e-7, atol: float = 0.0,
@@ -130,4 +132,4 @@ def check_scalar_close(actual, expected: float, rtol: float = 1e-7, atol: float 
     if not np.isfinite(value) or abs(value - expected) > atol + rtol * abs(expected):
         raise AssertionError(f"{name} is {value:.6g}, expected {expected:.6g} (rtol={rtol:g}, "
                              f"atol={atol:g})." + (f" {hint}" if hint else ""))
-    return value
+    return None

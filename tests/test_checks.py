@@ -66,3 +66,12 @@ def test_check_scalar_close():
         checks.check_scalar_close(3.0, 6.0, atol=0.5)
     with pytest.raises(AssertionError, match="should be a number"):
         checks.check_scalar_close("six", 6.0)
+
+
+def test_checks_return_none():
+    """A check at the end of a graded cell must display nothing (nbgrader reads numbers as credit)."""
+    a = np.ones(3)
+    results = [checks.check_close(a, a), checks.check_shape(a, (3,)), checks.check_dtype(a, "f"),
+               checks.check_finite(a), checks.check_type(a, np.ndarray),
+               checks.check_scalar_close(1.0, 1.0)]
+    assert results == [None] * 6

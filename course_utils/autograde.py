@@ -1,0 +1,333 @@
+"""``course autograde``: grade every submission of an assignment, N at a time, losing nothing.
+
+Design (nbgrader does the grading; this module only schedules it):
+
+* Each student is graded by its own ``nbgrader autograde A --student S`` process in a private job
+  directory (a copy of the course config, a snapshot of ``gradebook.db`` and that student's
+  submission), so that no two processes ever write the same SQLite file.
+* Finished jobs are merged one at a time, in this process, into the course's ``gradebook.db``
+  through nbgrader's API (automatic scores and comments only: manual grades are never touched),
+  and their autograded notebooks are copied into ``autograded/``.
+* A ledger (``.course_autograde/<assignment>/<student>.json``) records each merged student with a
+  hash of the submission: an interrupted run resumes where it stopped, and a finished one is not
+  redone unless ``--force`` or the submission changed. Merging twice overwrites, never duplicates.
+* A submission that cannot be graded as it is (invalid JSON, a wrong notebook format, a missing
+  notebook, or a grader crash) is graded as the untouched release in its place (0 points) and the
+  reason is recorded, so every student ends with a grade and a reason.
+* Student code runs under ``course_utils.grading.RobustExecute`` (dead kernels and hung cells cost
+  the cell, not the grade) in ``course_utils.sandbox`` (no network, hidden course files, resource
+  limits, an unprivileged uid when run as root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "students_of"]
+
+LEDGER = ".course_autograde"
+AUTOGRADE_PREPROCESSORS = [
+    "course_utils.grading.RobustExecute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+
+
+@dataclass
+class GradeResult:
+    """The outcome of grading one student's submission."""
+
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    status: str = "graded"  # graded | replaced | skipped | failed
+    reason: str = ""
+    events: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def students_of(course: Path, assignment: str) -> list[str]:
+    """Students with a submission folder ``submitted/<student>/<assignment>``, sorted."""
+    return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+def release_notebooks(course: Path, assignment: str) -> list[Path]:
+    return sorted((course / "notebooks" / assignment).glob("*.ipynb"))
+
+
+def check_notebook(path: Path) -> str:
+    """Return ``""`` if ``path`` is a notebook nbgrader can read, else a readable reason."""
+    if not path.is_file():
+        return f"{path.name} is missing from the submission"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return f"{path.name} is not valid notebook JSON ({err.__class__.__name__}: {err})"
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4:
+        found = raw.get("nbformat") if isinstance(raw, dict) else type(raw).__name__
+        return f"{path.name} has notebook format {found!r}; format 4 is required"
+    try:
+        nbformat.validate(nbformat.reads(json.dumps(raw), as_version=4))
+    except Exception as err:  # nbformat raises several types
+        return f"{path.name} is not a valid notebook ({err.__class__.__name__}: {str(err)[:200]})"
+    return ""
+
+
+def _hash_dir(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(folder)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def merge_submission(job_db: Path, course_db: Path, assignment: str, student: str) -> float:
+    """Copy one student's automatic grades from a job's gradebook into the course's; return the score."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{job_db}") as src, Gradebook(f"sqlite:///{course_db}") as dst:
+        sub = src.find_submission(assignment, student)
+        dst.update_or_create_student(student)
+        dst.update_or_create_submission(assignment, student, timestamp=sub.timestamp)
+        for nb in sub.notebooks:
+            dnb = dst.find_submission_notebook(nb.name, assignment, student)
+            dnb.flagged = nb.flagged
+            dnb.late_submission_penalty = nb.late_submission_penalty
+            for g in nb.grades:
+                dg = dst.find_grade(g.name, nb.name, assignment, student)
+                dg.auto_score, dg.needs_manual_grade = g.auto_score, g.needs_manual_grade
+            for c in nb.comments:
+                dst.find_comment(c.name, nb.name, assignment, student).auto_comment = c.auto_comment
+        dst.db.commit()
+        return float(dst.find_submission(assignment, student).score)
+
+
+def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int) -> str:
+    from . import data
+
+    keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parent]
+    try:
+        keep.append(data.data_dir())
+    except FileNotFoundError:
+        pass
+    cache = Path(os.environ.get("COURSE_CACHE_DIR", course / "cache"))
+    if cache.exists():
+        keep.append(cache)
+    args = ["--mem", str(memory_mb)]
+    for h in (course.resolve(), grading_root, Path("/tmp")):
+        args += ["--hide", str(h)]
+    for k in keep:
+        args += ["--keep-ro", str(Path(k).resolve())]
+    return "\n".join([
+        "c.RobustExecute.sandbox = True",
+        f"c.SandboxKernelManager.sandbox_args = {args!r}",
+        f"c.SandboxKernelManager.ipc_dir = {str(job / 'ipc')!r}",
+        f"c.SandboxKernelManager.job_root = {str(job)!r}",
+        f"c.SandboxKernelManager.unprivileged_uid = {uid}"])
+
+
+class _Grader:
+    def __init__(self, course: Path, assignment: str, timeout: int, sandbox: bool,
+                 job_timeout: int, memory_mb: int):
+        self.course, self.assignment = course.resolve(), assignment
+        self.timeout, self.sandbox, self.job_timeout = timeout, sandbox, job_timeout
+        self.memory_mb = memory_mb
+        self.root = Path(tempfile.mkdtemp(prefix="course-autograde-"))
+        os.chmod(self.root, 0o711)
+        self.db_lock = threading.Lock()
+        self.config = (course / "nbgrader_config.py").read_text()
+
+    def _prepare(self, student: str, index: int, replace_reason: str = "") -> Path:
+        job = self.root / f"job-{index:04d}"
+        if job.exists():
+            shutil.rmtree(job)
+        job.mkdir(mode=0o711)
+        overrides = [f"c.Autograde.autograde_preprocessors = {AUTOGRADE_PREPROCESSORS!r}",
+                     f"c.RobustExecute.timeout = {self.timeout}",
+                     "c.RobustExecute.interrupt_on_timeout = False",
+                     "c.CourseDirectory.root = " + repr(str(job))]
+        if self.sandbox:
+            overrides.append(_sandbox_config(self.course, self.root, job, 62000 + index % 3000,
+                                             self.memory_mb))
+        (job / "nbgrader_config.py").write_text(self.config + "\n\n# course autograde job\n"
+                                                 + "\n".join(overrides) + "\n")
+        with self.db_lock:  # a consistent snapshot, never while a merge writes
+            src = sqlite3.connect(self.course / "gradebook.db")
+            dst = sqlite3.connect(job / "gradebook.db")
+            src.backup(dst)
+            src.close(), dst.close()
+        os.chmod(job / "gradebook.db", 0o600)
+        sub = job / "submitted" / student / self.assignment
+        shutil.copytree(self.course / "submitted" / student / self.assignment, sub)
+        if replace_reason:  # grade the untouched release in place of an unreadable submission
+            for nb in sub.glob("*.ipynb"):
+                nb.unlink()
+            for nb in release_notebooks(self.course, self.assignment):
+                shutil.copy(nb, sub / nb.name)
+        return job
+
+    def grade(self, student: str, index: int) -> GradeResult:
+        start = time.perf_counter()
+        result = GradeResult(student)
+        submitted = self.course / "submitted" / student / self.assignment
+        problems = [check_notebook(submitted / nb.name)
+                    for nb in release_notebooks(self.course, self.assignment)]
+        reason = "; ".join(p for p in problems if p)
+        job = self._prepare(student, index, replace_reason=reason)
+        ok, log = self._run(job, student)
+        if not ok and not reason:
+            reason = f"the grader failed on this submission: {log}"
+            job = self._prepare(student, index, replace_reason=reason)
+            ok, log = self._run(job, student)
+        if not ok:
+            result.status, result.reason = "failed", f"{reason} / {log}".strip(" /")
+            result.seconds = time.perf_counter() - start
+            return result
+        result.status = "replaced" if reason else "graded"
+        result.reason = (reason + " (graded as an empty submission: 0 points)") if reason else ""
+        for nb in sorted((job / "autograded" / student / self.assignment).glob("*.ipynb")):
+            meta = json.loads(nb.read_text()).get("metadata", {}).get("course_autograde", {})
+            result.events += [f"{nb.stem}: {e}" for e in meta.get("events", [])]
+        result.job = job
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _run(self, job: Path, student: str) -> tuple[bool, str]:
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        cmd = [sys.executable, "-m", "nbgrader", "autograde", self.assignment, "--student", student,
+               "--force"]
+        try:
+            proc = subprocess.run(cmd, cwd=job, capture_output=True, text=True, env=env,
+                                  timeout=self.job_timeout)
+        except subprocess.TimeoutExpired:
+            return False, f"grading took longer than {self.job_timeout} s"
+        (job / "autograde.log").write_text(proc.stdout + proc.stderr)
+        done = (job / "autograded" / student / self.assignment).is_dir()
+        if proc.returncode == 0 and done:
+            return True, ""
+        errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
+        return False, (errors[0] if errors else proc.stderr.strip()[-300:]).strip()
+
+    def merge(self, result: GradeResult, digest: str) -> None:
+        job = result.__dict__.pop("job")
+        with self.db_lock:
+            result.score = merge_submission(job / "gradebook.db", self.course / "gradebook.db",
+                                            self.assignment, result.student)
+            dest = self.course / "autograded" / result.student / self.assignment
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.copytree(job / "autograded" / result.student / self.assignment, dest)
+            ledger = self.course / LEDGER / self.assignment
+            ledger.mkdir(parents=True, exist_ok=True)
+            tmp = ledger / f".{result.student}.json.tmp"
+            tmp.write_text(json.dumps(asdict(result) | {"submission_sha256": digest}, indent=1))
+            os.replace(tmp, ledger / f"{result.student}.json")  # atomic: merged, then recorded
+        shutil.rmtree(job, ignore_errors=True)
+
+
+def _max_score(course: Path, assignment: str) -> float:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return float(gb.find_assignment(assignment).max_score)
+
+
+def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] | None = None,
+              force: bool = False, timeout: int = 300, sandbox: bool = True,
+              job_timeout: int = 3600, memory_mb: int = 6144,
+              progress: bool = True) -> list[GradeResult]:
+    """Grade the submissions of ``assignment`` in ``course``, ``jobs`` at a time.
+
+    Args:
+        course: the nbgrader course directory (holding ``nbgrader_config.py`` and ``gradebook.db``).
+        assignment: assignment name, e.g. ``"02_stft"``; it must have been released.
+        jobs: parallel grading processes.
+        students: only these students (default: every one with a submission).
+        force: regrade students already graded with an unchanged submission.
+        timeout: seconds per cell before it is stopped.
+        sandbox: run student code in ``course_utils.sandbox`` (needs ``unshare``).
+        job_timeout: seconds for one student's whole notebook set.
+        memory_mb: address-space limit of a sandboxed kernel, in MB.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        One :class:`GradeResult` per student, sorted by student.
+    """
+    from tqdm.auto import tqdm
+
+    course = Path(course).resolve()
+    if not (course / "gradebook.db").is_file():
+        raise FileNotFoundError(f"No gradebook.db in {course}: release the assignment first "
+                                f"(course release {assignment}).")
+    max_score = _max_score(course, assignment)
+    if sandbox:
+        from .sandbox import available
+
+        ok, why = available()
+        if not ok:
+            raise RuntimeError(f"Cannot sandbox student code: {why}. Install util-linux, or "
+                               "pass --no-sandbox to grade without isolation (trusted code only).")
+    everyone = students_of(course, assignment)
+    unknown = sorted(set(students or []) - set(everyone))
+    if unknown:
+        raise ValueError(f"No submission of {assignment} for: {', '.join(unknown)}")
+    todo, results = [], {}
+    for s in students or everyone:
+        digest = _hash_dir(course / "submitted" / s / assignment)
+        entry = course / LEDGER / assignment / f"{s}.json"
+        if entry.is_file() and not force:
+            done = json.loads(entry.read_text())
+            if done.get("submission_sha256") == digest:
+                done.pop("submission_sha256")
+                results[s] = GradeResult(**done) if "status" in done else GradeResult(s)
+                results[s].status = "skipped" if results[s].status != "failed" else "failed"
+                continue
+        todo.append((s, digest))
+    grader = _Grader(course, assignment, timeout, sandbox, job_timeout, memory_mb)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+                tqdm(total=len(todo), desc=f"autograde {assignment}", unit="student",
+                     disable=not progress) as bar:
+            futures = {pool.submit(grader.grade, s, i): (s, d) for i, (s, d) in enumerate(todo)}
+            for fut in as_completed(futures):
+                student, digest = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as err:  # never let one student stop the class
+                    res = GradeResult(student, status="failed", reason=f"{type(err).__name__}: {err}")
+                if res.status != "failed":
+                    grader.merge(res, digest)
+                results[student] = res
+                bar.update(1)
+    finally:
+        shutil.rmtree(grader.root, ignore_errors=True)
+    out = [results[s] for s in sorted(results)]
+    for r in out:
+        r.max_score = max_score
+    return out
+
+
+def summary_table(results: list[GradeResult]) -> str:
+    """A plain-text table of the results."""
+    lines = [f"{'student':<20} {'score':>7} {'max':>6}  {'status':<9} {'time (s)':>8}  reason / events",
+             "-" * 90]
+    for r in results:
+        note = "; ".join(([r.reason] if r.reason else []) + r.events)
+        lines.append(f"{r.student:<20} {r.score:7.2f} {r.max_score:6.1f}  {r.status:<9} "
+                     f"{r.seconds:8.1f}  {note[:120]}")
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""The ``course`` command for instructors: a thin layer over nbgrader.
+
+    course release [ASSIGNMENT...]           regenerate notebooks/ from solutions/
+    course collect ASSIGNMENT FOLDER          import submissions into submitted/
+    course autograde ASSIGNMENT [--jobs N]    grade every submission, N at a time, sandboxed
+    course feedback ASSIGNMENT                feedback HTML without hidden tests
+    course report ASSIGNMENT                  scores.csv and plots in reports/ASSIGNMENT/
+
+Run it in the course directory (the repository root) or pass ``--course DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _nbgrader(course: Path, *args: str) -> int:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env).returncode
+
+
+def _assignments(course: Path) -> list[str]:
+    return sorted(p.name for p in (course / "solutions").glob("[0-9][0-9]_*") if p.is_dir())
+
+
+def cmd_release(args) -> int:
+    names = args.assignments or _assignments(args.course)
+    unknown = sorted(set(names) - set(_assignments(args.course)))
+    if unknown:
+        print(f"course release: no solutions/ folder for {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    for name in names:
+        code = _nbgrader(args.course, "generate_assignment", name, "--force", "--log-level=WARN")
+        if code:
+            return code
+    print(f"released: {', '.join(names)}")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .collect import collect
+
+    report = collect(args.course, args.assignment, args.folder, force=args.force)
+    width = max((len(r.source) for r in report), default=6)
+    for r in report:
+        print(f"{r.source:<{width}}  {r.student:<16} {r.status:<9} {r.reason}")
+    placed = sum(r.status in ("collected", "renamed") for r in report)
+    print(f"{placed} of {len(report)} submissions placed in submitted/*/{args.assignment}/")
+    return 0 if all(r.status != "rejected" for r in report) else 1
+
+
+def cmd_autograde(args) -> int:
+    from .autograde import autograde, summary_table
+
+    results = autograde(args.course, args.assignment, jobs=args.jobs, students=args.student,
+                        force=args.force, timeout=args.timeout, sandbox=not args.no_sandbox,
+                        memory_mb=args.memory)
+    print(summary_table(results))
+    failed = [r.student for r in results if r.status == "failed"]
+    if failed:
+        print(f"NOT graded (see reasons): {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_feedback(args) -> int:
+    return _nbgrader(args.course, "generate_feedback", args.assignment, "--force")
+
+
+def cmd_report(args) -> int:
+    from .report import report
+
+    out = report(args.course, args.assignment, args.out)
+    print(f"wrote {out / 'scores.csv'}, {out / 'score_distribution.png'}, {out / 'failure_rate.png'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="course directory (default: the current one)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="regenerate notebooks/ from solutions/")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_release)
+    p = sub.add_parser("collect", help="import a folder of submissions")
+    p.add_argument("assignment")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--force", action="store_true", help="replace submissions already collected")
+    p.set_defaults(func=cmd_collect)
+    p = sub.add_parser("autograde", help="grade every submission of an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument("--timeout", type=int, default=300, help="seconds per cell (default 300)")
+    p.add_argument("--memory", type=int, default=6144,
+                   help="memory (address space) of a student's kernel, MB (default 6144)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without isolation (trusted submissions only)")
+    p.set_defaults(func=cmd_autograde)
+    p = sub.add_parser("feedback", help="feedback HTML for every graded student")
+    p.add_argument("assignment")
+    p.set_defaults(func=cmd_feedback)
+    p = sub.add_parser("report", help="scores.csv and plots")
+    p.add_argument("assignment")
+    p.add_argument("--out", type=Path, default=None)
+    p.set_defaults(func=cmd_report)
+    args = parser.parse_args(argv)
+    args.course = args.course.resolve()
+    if not (args.course / "nbgrader_config.py").is_file():
+        parser.error(f"{args.course} is not a course directory (no nbgrader_config.py)")
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"course {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Run an untrusted kernel (a student's notebook being autograded) in a sandbox.
+
+Used by ``course autograde`` (``course_utils.autograde``), never by students. The kernel is
+started as::
+
+    unshare [--user --map-root-user] --net --mount -- python -m course_utils.sandbox [options] -- KERNEL...
+
+and this module, now root of a new mount and network namespace, then
+
+1. makes every mount private, so nothing it does is seen outside;
+2. hides whole directory trees under empty tmpfs mounts (the course directory with
+   ``solutions/``, ``.git/`` and ``gradebook.db``; the grading root with the other students' jobs;
+   ``/tmp``, replaced by a private one) and binds back only what the kernel needs: the Python
+   installation and the course's helper package and data read-only, its own working directory and
+   the kernel's socket directory read-write;
+3. sets resource limits (CPU seconds, address space, file size, processes, no core dumps);
+4. when it is really root, drops to an unprivileged per-job uid, so that file permissions protect
+   everything it can still see and the capabilities needed to undo the mounts are gone;
+5. executes the kernel. The new network namespace has no interface but a loopback that is down:
+   no network. The kernel talks to the grader over IPC sockets in its socket directory.
+
+Run as a normal user (no root), ``unshare --user --map-root-user`` provides steps 1–3 and 5 but
+not 4: the kernel can then still write wherever that user can. Grade as root (or a dedicated user
+with sudo) for full isolation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer, List, Unicode
+
+__all__ = ["SandboxKernelManager", "available", "main"]
+
+
+def available() -> tuple[bool, str]:
+    """Whether namespaces can be created here; ``(False, reason)`` when not."""
+    if shutil.which("unshare") is None:
+        return False, "the `unshare` command (util-linux) is not installed"
+    cmd = ["unshare", "--net", "--mount", "true"] if os.geteuid() == 0 else \
+        ["unshare", "--user", "--map-root-user", "--net", "--mount", "true"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return False, f"`{' '.join(cmd)}` failed: {proc.stderr.strip()}"
+    return True, ""
+
+
+def _traversable_by_others(path: Path) -> bool:
+    mode = path.stat().st_mode
+    return bool(mode & stat.S_IXOTH)
+
+
+def _mount(*args: str) -> None:
+    # --no-canonicalize: a /proc/PID/fd/N source must stay a magic link to the original directory
+    subprocess.run(["mount", "--no-canonicalize", *args], check=True, capture_output=True)
+
+
+def _plan(keep: list[Path], hide: list[Path], drop_uid: bool) -> list[Path]:
+    """The outermost directories to cover with a tmpfs."""
+    hide = [p for p in hide if p.exists()]
+    if drop_uid:  # the unprivileged uid must traverse every ancestor of what it keeps
+        for k in keep:
+            for parent in reversed(k.parents):
+                if parent != Path("/") and not _traversable_by_others(parent):
+                    hide.append(parent)
+                    break
+    hide = sorted(set(hide), key=lambda p: len(p.parts))
+    outer: list[Path] = []
+    for h in hide:
+        if not any(h == o or o in h.parents for o in outer):
+            outer.append(h)
+    return outer
+
+
+def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int | None,
+          cpu_s: int, mem_mb: int, fsize_mb: int, nproc: int, job_root: Path | None = None) -> None:
+    """Set up the sandbox in the current (new) namespaces; see the module docstring.
+
+    With ``uid``, the read-write directories are given to that uid; they must all lie inside
+    ``job_root`` (the job's own private directory), so that a wrong path can never hand over
+    anything else.
+    """
+    keep_ro = [p.resolve() for p in keep_ro if p.exists()]
+    keep_rw = [p.resolve() for p in keep_rw]
+    if uid is not None:
+        if job_root is None:
+            raise SystemExit("course_utils.sandbox: --uid needs --job-root")
+        outside = [p for p in keep_rw if job_root.resolve() not in p.parents]
+        if outside:
+            raise SystemExit(f"course_utils.sandbox: writable paths outside the job root: {outside}")
+    keeps = sorted([(p, False) for p in keep_ro] + [(p, True) for p in keep_rw],
+                   key=lambda kv: len(kv[0].parts))
+    fds = {p: os.open(p, os.O_PATH) for p, _ in keeps}
+    if uid is not None:
+        for p in keep_rw:
+            for root, dirs, files in os.walk(p):
+                for name in [root, *(os.path.join(root, f) for f in dirs + files)]:
+                    os.lchown(name, uid, uid)
+    _mount("--make-rprivate", "/")
+    for h in _plan([p for p, _ in keeps], [p.resolve() for p in hide], uid is not None):
+        mode = "1777" if h == Path("/tmp") else "0755"
+        _mount("-t", "tmpfs", "-o", f"mode={mode},size=2g,nosuid,nodev", "tmpfs", str(h))
+    pid = os.getpid()
+    for p, writable in keeps:
+        if not p.exists():
+            p.mkdir(parents=True) if Path(f"/proc/{pid}/fd/{fds[p]}").is_dir() else p.touch()
+        _mount("--bind", f"/proc/{pid}/fd/{fds[p]}", str(p))
+        if not writable:
+            _mount("-o", "remount,bind,ro,nosuid,nodev", str(p))
+    for fd in fds.values():
+        os.close(fd)
+    for name in ("mpl", "numba", "ipython"):
+        Path("/tmp", name).mkdir(mode=0o777, exist_ok=True)
+        os.chmod(Path("/tmp", name), 0o777)
+    mb = 1 << 20
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
+    resource.setrlimit(resource.RLIMIT_AS, (mem_mb * mb, mem_mb * mb))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_mb * mb, fsize_mb * mb))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if uid is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    os.environ.update(HOME="/tmp", MPLCONFIGDIR="/tmp/mpl", NUMBA_CACHE_DIR="/tmp/numba",
+                      IPYTHONDIR="/tmp/ipython", XDG_CACHE_HOME="/tmp", JUPYTER_RUNTIME_DIR="/tmp")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point inside the namespaces: ``python -m course_utils.sandbox OPTIONS -- KERNEL...``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--" not in argv:
+        sys.exit("usage: python -m course_utils.sandbox [options] -- kernel command...")
+    split = argv.index("--")
+    parser = argparse.ArgumentParser(prog="course_utils.sandbox")
+    parser.add_argument("--keep-ro", action="append", default=[], type=Path)
+    parser.add_argument("--keep-rw", action="append", default=[], type=Path)
+    parser.add_argument("--hide", action="append", default=[], type=Path)
+    parser.add_argument("--uid", type=int, default=None)
+    parser.add_argument("--cpu", type=int, default=900, help="CPU seconds for the kernel")
+    parser.add_argument("--mem", type=int, default=8192, help="address space in MB")
+    parser.add_argument("--fsize", type=int, default=512, help="largest file written, MB")
+    parser.add_argument("--nproc", type=int, default=512, help="processes+threads of the uid")
+    parser.add_argument("--job-root", type=Path, default=None,
+                        help="the job's private directory; writable paths must lie inside it")
+    args = parser.parse_args(argv[:split])
+    cwd = Path.cwd()
+    enter(args.keep_ro, [cwd, *args.keep_rw], args.hide, args.uid, args.cpu, args.mem,
+          args.fsize, args.nproc, args.job_root)
+    os.chdir(cwd)
+    command = argv[split + 1:]
+    os.execvp(command[0], command)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel through :func:`main`, talking over IPC sockets.
+
+    Configured by ``course autograde`` for each job (see ``course_utils.autograde``).
+    """
+
+    sandbox_args = List(Unicode(), help="options for course_utils.sandbox").tag(config=True)
+    ipc_dir = Unicode(help="directory of the kernel's sockets and connection file").tag(config=True)
+    unprivileged_uid = Integer(-1, help="uid to drop to (root only); -1 for none").tag(config=True)
+    job_root = Unicode(help="the job's private directory (writable paths must lie inside)").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.ipc_dir:
+            Path(self.ipc_dir).mkdir(parents=True, exist_ok=True)
+            self.transport = "ipc"
+            self.ip = str(Path(self.ipc_dir) / "kernel")
+            self.connection_file = str(Path(self.ipc_dir) / "kernel.json")
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        ns = ["unshare", "--net", "--mount"] if os.geteuid() == 0 else \
+            ["unshare", "--user", "--map-root-user", "--net", "--mount"]
+        args = list(self.sandbox_args) + (["--keep-rw", self.ipc_dir] if self.ipc_dir else [])
+        if self.unprivileged_uid >= 0 and os.geteuid() == 0:
+            args += ["--uid", str(self.unprivileged_uid), "--job-root", self.job_root]
+        return [*ns, "--", sys.executable, "-m", "course_utils.sandbox", *args, "--", *cmd]
+
+
+if __name__ == "__main__":
+    main()
