@@ -74,3 +74,26 @@ def test_no_solution_or_hidden_test_text_outside_solutions():
             assert not re.search(rf"#+\s*{marker}", text), f"{marker} found in {f.relative_to(ROOT)}"
         leaked = [line for line in hidden if line in text]
         assert not leaked, f"hidden test lines in {f.relative_to(ROOT)}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_cells_end_without_a_value(assignment):
+    """nbgrader reads a grade cell's displayed value as partial credit: no test cell may end with one."""
+    import ast
+
+    nb = json.loads((SOLUTIONS / assignment / notebook_name(assignment)).read_text())
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if cell["cell_type"] != "code" or not meta.get("grade"):
+            continue
+        src = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                        if not line.lstrip().startswith(("%", "!")))
+        body = ast.parse(src).body
+        last = body[-1] if body else None
+        call = last.value if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) else None
+        silent = call is not None and (  # print and course_utils.checks return None
+            getattr(call.func, "id", "") == "print"
+            or getattr(getattr(call.func, "value", None), "id", "") == "checks")
+        shows_value = isinstance(last, ast.Expr) and not silent
+        assert not shows_value, (f"{meta['grade_id']} ends with an expression; nbgrader would read "
+                                 "its value as partial credit (end with a print or a statement)")
