@@ -4,13 +4,15 @@ Accepted in the folder given (any mix):
 
 * ``<student>.ipynb`` — one notebook per student;
 * ``<student>/<anything>.ipynb`` — a folder per student;
-* ``<student>.zip`` or ``<student>_<anything>.zip`` — an archive holding the notebook (at any
-  depth; macOS ``__MACOSX`` entries are ignored).
+* ``<student>.zip`` — an archive holding the notebook (at any depth; macOS ``__MACOSX`` entries
+  are ignored).
 
 Each is written to ``submitted/<student>/<assignment>/<notebook>.ipynb`` with a ``timestamp.txt``
 (the file's modification time, UTC). A submission whose notebook has another name is renamed to the
 expected one when it is the only notebook; anything that cannot be placed is reported with the
-reason, and nothing already collected is overwritten unless ``force``.
+reason, and nothing already collected is overwritten unless ``force``. A student whose item holds
+no usable notebook still gets a submission folder (without the notebook), so that grading records
+a 0 with the reason instead of forgetting the student.
 """
 
 from __future__ import annotations
@@ -34,13 +36,12 @@ class Collected:
 
     source: str
     student: str = ""
-    status: str = "collected"  # collected | renamed | exists | rejected
+    status: str = "collected"  # collected | renamed | missing | exists | rejected
     reason: str = ""
 
 
 def _student_of(name: str) -> str:
-    stem = Path(name).stem
-    return stem.split("_")[0] if "_" in stem and not STUDENT_ID.match(stem) else stem
+    return Path(name).stem
 
 
 def _notebooks_in_zip(path: Path, dest: Path) -> list[Path]:
@@ -114,11 +115,10 @@ def _place(course, assignment, expected, student, notebooks, item, entry, force)
         if item.suffix != ".ipynb":  # <student>.ipynb is the expected flat layout
             entry.status = "renamed"
             entry.reason = f"{notebooks[0].name} renamed to {expected[0]}"
-    if not chosen:
-        entry.status = "rejected"
+    if not chosen:  # recorded as a submission without the notebook: it will be graded 0
+        entry.status = "missing"
         entry.reason = (f"no notebook named {', '.join(expected)} (found: "
-                        f"{', '.join(n.name for n in notebooks) or 'none'})")
-        return entry
+                        f"{', '.join(n.name for n in notebooks) or 'none'}); graded as missing")
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
