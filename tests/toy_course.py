@@ -51,7 +51,7 @@ def toy_notebook(name: str):
 
 def make_course(tmp: Path) -> Path:
     course = tmp / "course"
-    course.mkdir()
+    course.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course)
     for a in ASSIGNMENTS:
         (course / "solutions" / a).mkdir(parents=True)

@@ -1,0 +1,235 @@
+"""The `course` command on a class of honest, broken and hostile submissions (toy assignments).
+
+Every submission ends with a recorded grade and a readable reason; grading is the same in parallel,
+sequentially and with plain nbgrader; an interrupted run resumes without losing or duplicating
+grades; student code cannot touch the gradebook, read solutions or other students' work, write
+outside its folder, or reach the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from nbgrader_helpers import html_text
+from toy_course import make_course, write_class
+
+SANDBOX_OK = subprocess.run(
+    [sys.executable, "-c", "from course_utils.sandbox import available; import sys; "
+                           "sys.exit(0 if available()[0] else 1)"]).returncode == 0
+needs_sandbox = pytest.mark.skipif(not SANDBOX_OK, reason="namespaces (unshare) unavailable here")
+
+
+def course_cmd(course: Path, *args: str, check: bool = True, timeout: float = 1200):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run([sys.executable, "-m", "course_utils.cli", "--course", str(course), *args],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"course {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def grades(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        a = gb.find_assignment(assignment)
+        return {s.student.id: {g.name: g.score for nb in s.notebooks for g in nb.grades}
+                for s in a.submissions}
+
+
+def totals(course: Path, assignment: str) -> dict[str, float]:
+    return {s: sum(g.values()) for s, g in grades(course, assignment).items()}
+
+
+class _Server:
+    """A TCP server on loopback that counts connections (the network a submission must not reach)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+
+HOSTILE = {
+    "solution": "solution", "blank": "blank", "partial": "partial", "loop": "loop",
+    "sigint": "sigint", "membomb": "membomb", "sysexit": "sysexit", "osexit": "osexit",
+    "kill9": "kill9", "deleted_cell": "deleted_cell", "edited_test": "edited_test",
+    "deleted_test": "deleted_test", "huge_output": "huge_output", "invalid_json": "invalid_json",
+    "old_format": "old_format", "zipped": "renamed_zip", "foldered": "folder", "missing": "missing",
+}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """The hostile class of 90_toy, collected and graded with --jobs 2 in the sandbox."""
+    course = make_course(tmp_path_factory.mktemp("instructor"))
+    course_cmd(course, "release")
+    server = _Server()
+    c = str(course)
+    attacks = {
+        "atk_gradebook": f"open({c + '/gradebook.db'!r}, 'a').write('x')",
+        "atk_solutions": f"print(open({c + '/solutions/90_toy/90_toy.ipynb'!r}).read()[:80])",
+        "atk_hidden_db": f"import sqlite3\nprint(sqlite3.connect('file:{c}/gradebook.db?mode=ro', uri=True)"
+                         ".execute('select source from source_cell').fetchall()[:1])",
+        "atk_other_student": f"print(open({c + '/submitted/solution/90_toy/90_toy.ipynb'!r}).read()[:80])",
+        "atk_other_jobs": "import glob, os\nfound = [f for f in glob.glob('/tmp/course-autograde-*/**/*.ipynb',"
+                          " recursive=True) if not f.startswith(os.getcwd())]\n"
+                          "assert found, 'no other notebook is visible'\nprint(open(found[0]).read()[:80])",
+        "atk_write_out": f"open({c + '/notebooks/90_toy/evil.txt'!r}, 'w').write('pwned')",
+        "atk_network": f"import socket\nsocket.create_connection(('127.0.0.1', {server.port}), timeout=3)",
+    }
+    expected = write_class(course, "90_toy", course / "inbox", HOSTILE, attacks)
+    collected = course_cmd(course, "collect", "90_toy", str(course / "inbox"))
+    start = time.perf_counter()
+    run = course_cmd(course, "autograde", "90_toy", "--jobs", "2", "--timeout", "8",
+                     "--memory", "2048", check=False)
+    return course, expected, server, collected, run, time.perf_counter() - start
+
+
+@needs_sandbox
+def test_every_submission_gets_its_deserved_grade(graded_class):
+    """Each student of the hostile class is in the gradebook with the score it deserves."""
+    course, expected, _, _, run, _ = graded_class
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert totals(course, "90_toy") == pytest.approx(expected), run.stdout
+
+
+@needs_sandbox
+def test_collect_reports_what_it_did(graded_class):
+    """Zips and folders are placed, a renamed notebook is renamed, a missing one is reported."""
+    _, _, _, collected, _, _ = graded_class
+    lines = {ln.split()[0]: ln for ln in collected.stdout.splitlines() if ln.strip()}
+    assert "renamed" in lines["zipped.zip"] and "my_answers.ipynb" in lines["zipped.zip"]
+    assert "missing" in lines["missing"] and "notes.txt" not in lines["missing"].split("found:")[0]
+    assert "collected" in lines["foldered"]
+
+
+@needs_sandbox
+def test_report_has_scores_parts_and_reasons(graded_class):
+    """course report writes one CSV row per student with per-part scores and readable reasons."""
+    course, expected, _, _, _, _ = graded_class
+    course_cmd(course, "report", "90_toy")
+    out = course / "reports" / "90_toy"
+    rows = {r["student"]: r for r in csv.DictReader(open(out / "scores.csv"))}
+    assert set(rows) == set(expected)
+    assert float(rows["partial"]["90_toy:test_add"]) == 1 and float(rows["partial"]["90_toy:test_mul"]) == 0
+    reasons = {s: rows[s]["reason"] for s in rows}
+    assert "not valid notebook JSON" in reasons["invalid_json"]
+    assert "format 3" in reasons["old_format"]
+    assert "missing" in reasons["missing"]
+    assert "timeout" in reasons["loop"] and "timeout" in reasons["sigint"]
+    for s in ("osexit", "kill9"):
+        assert "kernel died" in reasons[s]
+    assert "output truncated" in reasons["huge_output"]
+    assert (out / "score_distribution.png").stat().st_size > 1000
+    assert (out / "failure_rate.png").stat().st_size > 1000
+
+
+@needs_sandbox
+def test_autograded_notebooks_stay_small(graded_class):
+    """Hundreds of MB printed are truncated while they arrive."""
+    course, _, _, _, _, _ = graded_class
+    nb = course / "autograded" / "huge_output" / "90_toy" / "90_toy.ipynb"
+    assert nb.stat().st_size < 5_000_000
+
+
+@needs_sandbox
+@pytest.mark.parametrize("student", ["atk_gradebook", "atk_solutions", "atk_hidden_db",
+                                     "atk_other_student", "atk_other_jobs", "atk_write_out",
+                                     "atk_network"])
+def test_attacks_fail_while_honest_parts_are_graded(graded_class, student):
+    """Each attack is blocked inside the sandbox, and the rest of the notebook earns full marks."""
+    course, _, server, _, _, _ = graded_class
+    nb = json.loads((course / "autograded" / student / "90_toy" / "90_toy.ipynb").read_text())
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    assert "ATTACK-BLOCKED" in text and "ATTACK-SUCCEEDED" not in text, text[:500]
+    assert totals(course, "90_toy")[student] == 3
+    assert not (course / "notebooks" / "90_toy" / "evil.txt").exists()
+    assert server.connections == 0
+
+
+@needs_sandbox
+def test_feedback_hides_hidden_tests(graded_class):
+    """course feedback writes HTML without hidden test source, even for failing students."""
+    course, _, _, _, _, _ = graded_class
+    course_cmd(course, "feedback", "90_toy")
+    for student in ("solution", "partial", "blank"):
+        text = html_text(course / "feedback" / student / "90_toy" / "90_toy.html")
+        assert "mul(-4, 4)" not in text and "add(-5, 5)" not in text and "HIDDEN" not in text
+        assert "assert mul(2, 3) == 6" in text  # visible tests stay visible
+
+
+@needs_sandbox
+def test_regrading_is_identical_and_nothing_is_duplicated(graded_class):
+    """Grading the class again (sequentially, --force) gives exactly the same grades."""
+    course, _, _, _, _, _ = graded_class
+    before = grades(course, "90_toy")
+    honest = ["solution", "blank", "partial", "edited_test", "deleted_test", "kill9"]
+    args = [a for s in honest for a in ("--student", s)]
+    course_cmd(course, "autograde", "90_toy", "--jobs", "1", "--force", "--timeout", "8", *args)
+    after = grades(course, "90_toy")
+    assert after == before
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert len(gb.find_assignment("90_toy").submissions) == len(before)
+
+
+def test_parallel_equals_sequential_equals_nbgrader_and_resume(tmp_path):
+    """--jobs 2 and --jobs 1 and plain nbgrader agree; a run killed midway resumes cleanly."""
+    kinds = {"s1": "solution", "s2": "partial", "s3": "blank", "s4": "edited_test",
+             "s5": "partial", "s6": "solution"}
+    results = {}
+    for mode in ("jobs2", "jobs1", "nbgrader", "resume"):
+        course = make_course(tmp_path / mode)
+        course_cmd(course, "release")
+        write_class(course, "91_toy", course / "inbox", kinds, {})
+        course_cmd(course, "collect", "91_toy", str(course / "inbox"))
+        if mode == "nbgrader":
+            env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+            subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "91_toy"], cwd=course,
+                           check=True, capture_output=True, env=env)
+        elif mode == "resume":
+            env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+            proc = subprocess.Popen([sys.executable, "-m", "course_utils.cli", "--course", str(course),
+                                     "autograde", "91_toy", "--jobs", "1"] + ([] if SANDBOX_OK else ["--no-sandbox"]),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                    start_new_session=True)
+            ledger = course / ".course_autograde" / "91_toy"
+            deadline = time.time() + 600
+            while time.time() < deadline and len(list(ledger.glob("*.json"))) < 2:
+                time.sleep(0.2)
+            os.killpg(proc.pid, signal.SIGKILL)  # the grader and its kernels, midway
+            proc.wait()
+            done_before = len(list(ledger.glob("*.json")))
+            assert 2 <= done_before < len(kinds)
+            course_cmd(course, "autograde", "91_toy", "--jobs", "2", *([] if SANDBOX_OK else ["--no-sandbox"]))
+        else:
+            course_cmd(course, "autograde", "91_toy", "--jobs", mode[-1],
+                       *([] if SANDBOX_OK else ["--no-sandbox"]))
+        results[mode] = grades(course, "91_toy")
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            assert len(gb.find_assignment("91_toy").submissions) == len(kinds)
+    assert results["jobs2"] == results["jobs1"] == results["nbgrader"] == results["resume"]
+    assert {s: sum(g.values()) for s, g in results["jobs2"].items()} == \
+        {"s1": 3, "s2": 1, "s3": 0, "s4": 1, "s5": 1, "s6": 3}
