@@ -152,7 +152,7 @@ class _Grader:
         self.db_lock = threading.Lock()
         self.config = (course / "nbgrader_config.py").read_text()
 
-    def _prepare(self, student: str, index: int, replace_reason: str = "") -> Path:
+    def _prepare(self, student: str, index: int, replace: tuple[str, ...] = ()) -> Path:
         job = self.root / f"job-{index:04d}"
         if job.exists():
             shutil.rmtree(job)
@@ -174,32 +174,31 @@ class _Grader:
         os.chmod(job / "gradebook.db", 0o600)
         sub = job / "submitted" / student / self.assignment
         shutil.copytree(self.course / "submitted" / student / self.assignment, sub)
-        if replace_reason:  # grade the untouched release in place of an unreadable submission
-            for nb in sub.glob("*.ipynb"):
-                nb.unlink()
-            for nb in release_notebooks(self.course, self.assignment):
-                shutil.copy(nb, sub / nb.name)
+        for name in replace:  # grade the untouched release in place of an unusable notebook
+            (sub / name).unlink(missing_ok=True)
+            shutil.copy(self.course / "notebooks" / self.assignment / name, sub / name)
         return job
 
     def grade(self, student: str, index: int) -> GradeResult:
         start = time.perf_counter()
         result = GradeResult(student)
         submitted = self.course / "submitted" / student / self.assignment
-        problems = [check_notebook(submitted / nb.name)
-                    for nb in release_notebooks(self.course, self.assignment)]
-        reason = "; ".join(p for p in problems if p)
-        job = self._prepare(student, index, replace_reason=reason)
+        expected = [nb.name for nb in release_notebooks(self.course, self.assignment)]
+        problems = {name: check_notebook(submitted / name) for name in expected}
+        problems = {name: why for name, why in problems.items() if why}
+        reason = "; ".join(problems.values())
+        job = self._prepare(student, index, replace=tuple(problems))
         ok, log = self._run(job, student)
-        if not ok and not reason:
-            reason = f"the grader failed on this submission: {log}"
-            job = self._prepare(student, index, replace_reason=reason)
+        if not ok:
+            reason = "; ".join([*problems.values(), f"the grader failed on this submission: {log}"])
+            job = self._prepare(student, index, replace=tuple(expected))
             ok, log = self._run(job, student)
         if not ok:
             result.status, result.reason = "failed", f"{reason} / {log}".strip(" /")
             result.seconds = time.perf_counter() - start
             return result
         result.status = "replaced" if reason else "graded"
-        result.reason = (reason + " (graded as an empty submission: 0 points)") if reason else ""
+        result.reason = (reason + " (graded as the untouched release: 0 points for it)") if reason else ""
         for nb in sorted((job / "autograded" / student / self.assignment).glob("*.ipynb")):
             meta = json.loads(nb.read_text()).get("metadata", {}).get("course_autograde", {})
             result.events += [f"{nb.stem}: {e}" for e in meta.get("events", [])]

@@ -1,0 +1,103 @@
+"""Grading speed: plain sequential ``nbgrader autograde`` vs ``course autograde --jobs 2``.
+
+Builds, in a temporary copy of the course, a synthetic class of N submissions of one assignment
+(solutions, untouched releases, partial answers with one graded function blanked, and broken
+notebooks: invalid JSON and a kernel that exits), grades it both ways and prints seconds per
+submission and the speedup, plus a check that both ways give the same grades.
+
+Usage:
+    python benchmarks/bench_grading.py [--assignment 01_audio_basics] [--n 40] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env():
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def make_class(course: Path, assignment: str, n: int) -> None:
+    name = f"{assignment}.ipynb"
+    sol = nbformat.read(course / "solutions" / assignment / name, as_version=4)
+    blank = nbformat.read(course / "notebooks" / assignment / name, as_version=4)
+    stubs = [i for i, c in enumerate(blank.cells)
+             if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+    for k in range(n):
+        dest = course / "submitted" / f"student{k:03d}" / assignment
+        dest.mkdir(parents=True)
+        kind = k % 5
+        if kind in (0, 1):
+            nb = sol
+        elif kind == 2:
+            nb = blank
+        elif kind == 3:  # partial: one graded function left blank
+            nb = copy.deepcopy(sol)
+            i = stubs[k % len(stubs)]
+            nb.cells[i] = copy.deepcopy(blank.cells[i])
+        else:  # broken
+            if k % 2:
+                (dest / name).write_text("{ not a notebook")
+                continue
+            nb = copy.deepcopy(sol)
+            nb.cells.insert(2, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+        nbformat.write(nb, dest / name)
+
+
+def scores(course: Path, assignment: str) -> dict[str, float]:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.student.id: s.score for s in gb.find_assignment(assignment).submissions}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="01_audio_basics")
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("nbgrader", "course"):
+            course = Path(tmp) / mode
+            course.mkdir()
+            shutil.copy(ROOT / "nbgrader_config.py", course)
+            shutil.copytree(ROOT / "solutions" / args.assignment, course / "solutions" / args.assignment)
+            subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", args.assignment,
+                            "--force"], cwd=course, check=True, capture_output=True, env=_env())
+            make_class(course, args.assignment, args.n)
+            cmd = ([sys.executable, "-m", "nbgrader", "autograde", args.assignment] if mode == "nbgrader"
+                   else [sys.executable, "-m", "course_utils.cli", "autograde", args.assignment,
+                         "--jobs", str(args.jobs)])
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=course, capture_output=True, env=_env())
+            results[mode] = (time.perf_counter() - start, scores(course, args.assignment))
+    (t_seq, s_seq), (t_par, s_par) = results["nbgrader"], results["course"]
+    print(f"\nGrading {args.n} submissions of {args.assignment} (2-core machine, "
+          f"load before: {os.getloadavg()[0]:.2f})\n")
+    print("| method                               | total (s) | s / submission | graded |")
+    print("|--------------------------------------|-----------|----------------|--------|")
+    print(f"| nbgrader autograde (sequential)      | {t_seq:9.1f} | {t_seq / args.n:14.2f} | {len(s_seq):6d} |")
+    print(f"| course autograde --jobs {args.jobs} (sandboxed) | {t_par:9.1f} | {t_par / args.n:14.2f} | {len(s_par):6d} |")
+    print(f"\nspeedup: {t_seq / t_par:.2f}x")
+    same = {k: v for k, v in s_seq.items() if s_par.get(k) != v}
+    print("grades identical where nbgrader graded:", not same, "" if not same else same)
+    print(f"students nbgrader left without a grade: {args.n - len(s_seq)} "
+          f"(course autograde: {args.n - len(s_par)})")
+
+
+if __name__ == "__main__":
+    main()
