@@ -107,3 +107,19 @@ def load_functions(assignment: str, names: Iterable[str], cells: Iterable[str] |
     if undefined:
         raise KeyError(f"the cells {wanted} of {assignment} do not define {undefined}.")
     return {n: namespace[n] for n in names}
+
+
+def best_time(fn, repeats: int = 5) -> float:
+    """Best wall time of ``fn()`` in seconds over ``repeats`` runs, after one warm-up call.
+
+    The minimum is the least disturbed by other work on the machine, which only ever adds time.
+    """
+    import time
+
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)

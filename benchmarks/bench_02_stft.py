@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _notebook_code import load_functions  # noqa: E402
+from _notebook_code import best_time, load_functions  # noqa: E402
 
 import librosa  # noqa: E402
 
@@ -34,16 +33,6 @@ SR = 22050
 DURATION_S = 60.0
 CELLS = ["imports", "frame_signal", "stft", "overlap_add", "istft"]
 
-
-def best_time(fn, repeat: int) -> float:
-    """Best wall time of ``repeat`` calls, in seconds, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def signal(dtype) -> np.ndarray:

@@ -15,26 +15,15 @@ Usage::
 from __future__ import annotations
 
 import os
-import time
 
 import librosa
 import numpy as np
 
-from _notebook_code import load_functions
+from _notebook_code import best_time, load_functions
 from course_utils import data, synth
 
 REPEATS = 7
 
-
-def best_time(fn, repeats: int = REPEATS) -> float:
-    """Best wall time of ``fn()`` in seconds over ``repeats`` runs, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -62,8 +51,8 @@ def main() -> None:
         M_ref = librosa.feature.melspectrogram(y=y, sr=sr, **kw)
         # relative to the largest value: tiny cells of silence would dominate an elementwise ratio
         diff = float(np.max(np.abs(M_ours - M_ref)) / np.max(np.abs(M_ref)))
-        t_ours = best_time(lambda: ours(y, sr=sr, **kw))
-        t_ref = best_time(lambda: librosa.feature.melspectrogram(y=y, sr=sr, **kw))
+        t_ours = best_time(lambda: ours(y, sr=sr, **kw), REPEATS)
+        t_ref = best_time(lambda: librosa.feature.melspectrogram(y=y, sr=sr, **kw), REPEATS)
         print(f"{name:<11} {len(y) / sr:>6.1f}s {kw['n_fft']:>6} {kw['hop_length']:>5} {kw['n_mels']:>6} "
               f"{1e3 * t_ours:>10.2f} {1e3 * t_ref:>13.2f} {t_ours / t_ref:>6.2f} {diff:>14.1e}")
 

@@ -24,27 +24,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import librosa
 import numpy as np
 
-from _notebook_code import load_functions
+from _notebook_code import best_time, load_functions
 from course_utils import data
 
 REPEATS = 5
 N_ITER = 32
 
-
-def best_time(fn, repeats: int = REPEATS) -> float:
-    """Best wall time of ``fn()`` in seconds over ``repeats`` runs, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def sc_db(S: np.ndarray, y: np.ndarray, hop_length: int) -> float:
@@ -68,8 +57,8 @@ def timing(ours) -> None:
     for n_fft, hop, mom in cases:
         S = np.abs(librosa.stft(speech, n_fft=n_fft, hop_length=hop))
         kw = dict(n_iter=N_ITER, hop_length=hop, momentum=mom, init=None, length=len(speech))
-        t_ours = best_time(lambda: ours(S, **kw))
-        t_ref = best_time(lambda: librosa.griffinlim(S, **kw))
+        t_ours = best_time(lambda: ours(S, **kw), REPEATS)
+        t_ref = best_time(lambda: librosa.griffinlim(S, **kw), REPEATS)
         sc_ours, sc_ref = sc_db(S, ours(S, **kw), hop), sc_db(S, librosa.griffinlim(S, **kw), hop)
         print(f"{n_fft:>6} {hop:>5} {mom:>8.2f} {1e3 * t_ours:>10.1f} {1e3 * t_ref:>13.1f} "
               f"{t_ours / t_ref:>6.2f} {sc_ours:>13.2f} {sc_ref:>16.2f}")
