@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch.utils.data import Dataset
 
 from . import audio, esc_synth
 
@@ -201,20 +203,10 @@ def esc_root(**synth_kwargs) -> Path:
     return make_esc_synth(**synth_kwargs)
 
 
-def _as_folds(folds_arg) -> list[int] | None:
-    if folds_arg is None:
-        return None
-    if isinstance(folds_arg, (int, np.integer)):
-        return [int(folds_arg)]
-    return [int(f) for f in folds_arg]
-
-
 def _int(value, column, line, meta):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise EscFormatError(f"{meta}, line {line}: column {column!r} should be an integer, got "
-                             f"{value!r}.") from None
+    if not value.lstrip("-").isdigit():
+        raise EscFormatError(f"{meta}, line {line}: column {column!r} should be an integer, got {value!r}.")
+    return int(value)
 
 
 def load_esc_meta(root=None, folds=None, esc10_only: bool = False,
@@ -266,8 +258,8 @@ def load_esc_meta(root=None, folds=None, esc10_only: bool = False,
             path=root / "audio" / r["filename"]))
     if esc10_only:
         clips = [c for c in clips if c.esc10]
-    wanted = _as_folds(folds)
-    if wanted is not None:
+    if folds is not None:
+        wanted = [int(folds)] if np.isscalar(folds) else [int(f) for f in folds]
         known = sorted({c.fold for c in clips})
         unknown = [f for f in wanted if f not in known]
         if unknown:
@@ -303,11 +295,9 @@ def load_clip(path, sr: int = 16000, duration: float | None = 5.0) -> np.ndarray
 
 
 class LogMel:
-    """librosa's log-mel spectrogram in dB (``power_to_db``, ``top_db=80``), no normalisation.
-
-    The default feature of :class:`EscDataset`; call as ``LogMel(n_mels=40)(y, sr)`` to get a
-    float32 array of shape ``(n_mels, 1 + len(y) // hop_length)`` in dB.
-    """
+    """The default feature of :class:`EscDataset`: librosa's log-mel spectrogram in dB
+    (``power_to_db``, ``top_db=80``), not normalised. ``LogMel(n_mels=40)(y, sr)`` is a float32
+    array of shape ``(n_mels, 1 + len(y) // hop_length)``."""
 
     def __init__(self, n_fft: int = 1024, hop_length: int = 512, n_mels: int = 40):
         self.n_fft, self.hop_length, self.n_mels = n_fft, hop_length, n_mels
@@ -324,13 +314,7 @@ class LogMel:
         return librosa.power_to_db(S, top_db=80.0).astype(np.float32)
 
 
-try:
-    from torch.utils.data import Dataset as _TorchDataset
-except ImportError:  # pragma: no cover - torch is a dependency of the course
-    _TorchDataset = object
-
-
-class EscDataset(_TorchDataset):
+class EscDataset(Dataset):
     """A torch ``Dataset`` of ``(features, label)`` for some folds of an ESC-format folder.
 
     Labels are ``0 .. n_classes-1``, the targets of the whole dataset in increasing order (so
@@ -402,8 +386,6 @@ class EscDataset(_TorchDataset):
         return x
 
     def __getitem__(self, i: int):
-        import torch
-
         x = self.features(i)
         if self.augment is not None:
             x = self.augment(x.copy())
@@ -420,7 +402,5 @@ class EscDataset(_TorchDataset):
     def tensors(self):
         """All features and labels, without ``augment``: ``(X, y)`` with ``X`` float32 of shape
         ``(n_clips, n_features, n_frames)`` and ``y`` int64 of shape ``(n_clips,)``."""
-        import torch
-
         X = np.stack([self.features(i) for i in range(len(self))])
         return torch.from_numpy(X), torch.from_numpy(self.labels.copy())
