@@ -117,13 +117,20 @@ class RobustExecute(Execute):
                 return self._restart(failed_index)
 
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        text = content.get("text") if msg.get("msg_type") == "stream" else None
+        size = len(text) if isinstance(text, str) else len(json.dumps(content, default=str))
         used = self._output_bytes.get(cell_index, 0)
         self._output_bytes[cell_index] = used + size
-        if used + size > self.max_output_bytes:
-            if used <= self.max_output_bytes:
-                outs.append(new_output("stream", name="stderr", text=(
-                    f"\n[output truncated by the grader: more than {self.max_output_bytes} bytes]\n")))
-                self._events.append(f"cell {cell_index}: output truncated")
+        if used + size <= self.max_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if used > self.max_output_bytes:  # already truncated: drop silently
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        if isinstance(text, str) and used < self.max_output_bytes:  # keep what still fits
+            msg = copy.deepcopy(msg)
+            msg["content"]["text"] = text[: self.max_output_bytes - used]
+            super().output(outs, msg, display_id, cell_index)
+        outs.append(new_output("stream", name="stdout", text=(
+            f"\n[output truncated by the grader: more than {self.max_output_bytes} bytes]\n")))
+        self._events.append(f"cell {cell_index}: output truncated")
+        return None

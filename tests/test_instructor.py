@@ -142,7 +142,8 @@ def test_report_has_scores_parts_and_reasons(graded_class):
     assert "timeout" in reasons["loop"] and "timeout" in reasons["sigint"]
     for s in ("osexit", "kill9"):
         assert "kernel died" in reasons[s]
-    assert "output truncated" in reasons["huge_output"]
+    # the flood is truncated as it arrives, or (on a slow machine) stopped by the cell timeout first
+    assert "output truncated" in reasons["huge_output"] or "timeout" in reasons["huge_output"]
     assert (out / "score_distribution.png").stat().st_size > 1000
     assert (out / "failure_rate.png").stat().st_size > 1000
 
@@ -237,3 +238,36 @@ def test_parallel_equals_sequential_equals_nbgrader_and_resume(tmp_path):
     assert results["jobs2"] == results["nbgrader"] == results["resume"]
     assert {s: sum(g.values()) for s, g in results["jobs2"].items()} == \
         {"s1": 3, "s2": 1, "s3": 0, "s4": 1, "s5": 1, "s6": 3}
+
+
+def test_output_is_capped_while_it_arrives(tmp_path):
+    """RobustExecute keeps at most max_output_bytes per cell and says it truncated the rest."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course_utils.grading import RobustExecute
+
+    nb = new_notebook(cells=[new_code_cell("for _ in range(5):\n    print('x' * 400_000)"),
+                             new_code_cell("print('after')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    ex = RobustExecute(timeout=120, max_output_bytes=1_000_000)
+    out, _ = ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    text = "".join(o.get("text", "") for o in out.cells[0].outputs)
+    assert 600_000 < len(text) < 1_100_000 and "output truncated by the grader" in text
+    assert out.cells[1].outputs[0]["text"] == "after\n"
+    assert "cell 0: output truncated" in out.metadata["course_autograde"]["events"]
+    nbformat.validate(out)
+
+
+def test_dead_kernel_costs_only_its_cell(tmp_path):
+    """After os._exit the kernel restarts, earlier cells are replayed, later cells still run."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course_utils.grading import RobustExecute
+
+    nb = new_notebook(cells=[new_code_cell("x = 41"), new_code_cell("import os\nos._exit(1)"),
+                             new_code_cell("print(x + 1)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    out, _ = RobustExecute(timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert out.cells[1].outputs[-1]["ename"] == "KernelDied"
+    assert out.cells[2].outputs[0]["text"] == "42\n"
