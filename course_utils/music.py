@@ -175,12 +175,12 @@ def resynthesize(y: np.ndarray, sr: int = 16000, n_iter: int = 16, seed: int = 0
 
 
 def cache_dir() -> Path:
-    """A writable folder for generated data: ``COURSE_CACHE_DIR`` if set, else the repository's
-    gitignored ``cache/`` (next to ``data/``), else ``<system temp>/course_utils_cache``."""
-    env = os.environ.get("COURSE_CACHE_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [Path(__file__).resolve().parent.parent / "cache",
-                   Path(tempfile.gettempdir()) / "course_utils_cache"]
+    """A writable folder for generated data: :func:`course_utils.datasets.cache_dir`
+    (``COURSE_CACHE_DIR``, else the repository's gitignored ``cache/``), or, when that folder
+    cannot be written, ``<system temp>/course_utils_cache``."""
+    from .datasets import cache_dir as shared_cache_dir
+
+    candidates = [shared_cache_dir(), Path(tempfile.gettempdir()) / "course_utils_cache"]
     for folder in candidates:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -194,7 +194,7 @@ def cache_dir() -> Path:
                   "set COURSE_CACHE_DIR to a writable folder.")
 
 
-def detection_dataset(n_songs: int = 48, duration: float = 2.0, sr: int = 16000,
+def detection_dataset(n_songs: int = 96, duration: float = 2.0, sr: int = 16000,
                       n_iter: int = 16, seed: int = 0, cache: bool = True) -> dict:
     """Real songs and their Griffin-Lim resynthesis, for notebook 07's detector.
 
