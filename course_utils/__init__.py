@@ -10,7 +10,10 @@ Modules:
     plot: waveforms and spectrograms in physical units (s, Hz or mel, dB).
     checks: assertions for test cells that tell a student what is wrong.
     synth: test signals with known spectra (sines, chirps, clicks, noise).
-    grading: nbgrader preprocessors used by the instructor pipeline.
+    datasets: ESC-50-format datasets (synthetic generator, loader, torch Dataset); notebooks 05-06.
+    esc_synth: the sound generators of the synthetic ESC-style dataset.
+    music: procedural songs (melodies, harmonics, percussion) for notebook 07.
+    grading, sandbox, autograde, collect, report, cli: the instructors' ``course`` command.
 
 Nothing here is a function a student is asked to write: later notebooks use librosa or torch
 for what an earlier notebook taught.
