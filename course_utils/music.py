@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -174,13 +175,18 @@ def resynthesize(y: np.ndarray, sr: int = 16000, n_iter: int = 16, seed: int = 0
     return (z * (10 ** (-1 / 20) / peak)).astype(np.float32)
 
 
+def _cache_folders() -> list[Path]:
+    """Where cached data may be: the shared cache, then a private folder in the system's temp."""
+    from .datasets import cache_dir as shared_cache_dir
+
+    return [shared_cache_dir(), Path(tempfile.gettempdir()) / "course_utils_cache"]
+
+
 def cache_dir() -> Path:
     """A writable folder for generated data: :func:`course_utils.datasets.cache_dir`
     (``COURSE_CACHE_DIR``, else the repository's gitignored ``cache/``), or, when that folder
-    cannot be written, ``<system temp>/course_utils_cache``."""
-    from .datasets import cache_dir as shared_cache_dir
-
-    candidates = [shared_cache_dir(), Path(tempfile.gettempdir()) / "course_utils_cache"]
+    cannot be written (e.g. read-only in the grading sandbox), ``<system temp>/course_utils_cache``."""
+    candidates = _cache_folders()
     for folder in candidates:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -200,7 +206,8 @@ def detection_dataset(n_songs: int = 96, duration: float = 2.0, sr: int = 16000,
 
     Song ``j`` is ``song(seed * 100003 + j)``; its fake is ``resynthesize(song_j, seed=j)``.
     The result is cached as an ``.npz`` in :func:`cache_dir`, named by a hash of the arguments
-    (and of this module's source, so a change of the generator never serves stale clips).
+    (and of this module's source, so a change of the generator never serves stale clips); a copy
+    in the shared cache is used even when that folder is read-only.
 
     Args:
         n_songs: number of real songs (the data set holds ``2 * n_songs`` clips).
@@ -217,19 +224,20 @@ def detection_dataset(n_songs: int = 96, duration: float = 2.0, sr: int = 16000,
     """
     key = hashlib.sha256(repr((n_songs, duration, sr, n_iter, seed)).encode()
                          + Path(__file__).read_bytes()).hexdigest()[:16]
-    file = cache_dir() / f"music_detection_{key}.npz" if cache else None
-    if file is not None and file.is_file():
+    name = f"music_detection_{key}.npz"
+    for folder in _cache_folders() if cache else []:             # a read-only cache counts too
         try:
-            with np.load(file) as z:
+            with np.load(folder / name) as z:
                 return {k: (int(z[k]) if k == "sr" else z[k]) for k in z.files}
-        except (OSError, ValueError, KeyError):
-            pass                                                 # a broken cache: regenerate
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            continue                                             # missing or broken: look on
     real = np.stack([song(seed * 100003 + j, duration, sr) for j in range(n_songs)])
     fake = np.stack([resynthesize(real[j], sr, n_iter=n_iter, seed=j) for j in range(n_songs)])
     out = {"audio": np.concatenate([real, fake]),
            "label": np.repeat(np.array([0, 1], dtype=np.int64), n_songs),
            "song": np.tile(np.arange(n_songs, dtype=np.int64), 2), "sr": int(sr)}
-    if file is not None:
+    if cache:
+        file = cache_dir() / name
         tmp = file.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(tmp, **out)
         os.replace(tmp, file)                                    # atomic: no half-written cache

@@ -91,7 +91,14 @@ def test_cache_dir_falls_back_to_temp_when_not_writable(tmp_path, monkeypatch):
     assert music.cache_dir() == tmp_path / "tmp" / "course_utils_cache"
 
 
-def test_detection_dataset_layout_and_cache(tmp_path, monkeypatch):
+@pytest.fixture
+def private_temp(tmp_path, monkeypatch):
+    """Keep the fallback cache (system temp) of these tests inside tmp_path."""
+    monkeypatch.setattr(music.tempfile, "gettempdir", lambda: str(tmp_path / "systemp"))
+    return tmp_path / "systemp" / "course_utils_cache"
+
+
+def test_detection_dataset_layout_and_cache(tmp_path, monkeypatch, private_temp):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     d = music.detection_dataset(n_songs=3, duration=0.5, sr=SR, n_iter=2, seed=1)
     assert d["audio"].shape == (6, SR // 2) and d["audio"].dtype == np.float32
@@ -107,7 +114,7 @@ def test_detection_dataset_layout_and_cache(tmp_path, monkeypatch):
     assert again["sr"] == SR
 
 
-def test_detection_dataset_regenerates_a_broken_cache_and_can_skip_it(tmp_path, monkeypatch):
+def test_detection_dataset_regenerates_a_broken_cache_and_can_skip_it(tmp_path, monkeypatch, private_temp):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     d = music.detection_dataset(n_songs=2, duration=0.25, sr=SR, n_iter=1)
     (file,) = tmp_path.glob("music_detection_*.npz")
@@ -117,3 +124,17 @@ def test_detection_dataset_regenerates_a_broken_cache_and_can_skip_it(tmp_path, 
     file.unlink()
     music.detection_dataset(n_songs=2, duration=0.25, sr=SR, n_iter=1, cache=False)
     assert not list(tmp_path.glob("*.npz"))
+
+
+def test_detection_dataset_reads_a_read_only_shared_cache(tmp_path, monkeypatch, private_temp):
+    """In the grading sandbox the shared cache is read-only: a copy there is used, not regenerated."""
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(shared))
+    d = music.detection_dataset(n_songs=2, duration=0.25, sr=SR, n_iter=1, seed=3)
+    assert len(list(shared.glob("music_detection_*.npz"))) == 1
+    # Now the shared folder cannot be written: cache_dir() falls back to the private temp folder.
+    monkeypatch.setattr(music, "cache_dir", lambda: private_temp)
+    monkeypatch.setattr(music, "song", lambda *a, **k: pytest.fail("the shared cache was not used"))
+    again = music.detection_dataset(n_songs=2, duration=0.25, sr=SR, n_iter=1, seed=3)
+    assert np.array_equal(d["audio"], again["audio"])
+    assert not private_temp.exists() or not list(private_temp.glob("*.npz"))
