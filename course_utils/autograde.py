@@ -117,7 +117,27 @@ def merge_submission(job_db: Path, course_db: Path, assignment: str, student: st
         return float(dst.find_submission(assignment, student).score)
 
 
-def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int) -> str:
+NUMBA_WARMUP = """
+import numpy as np, librosa
+y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
+S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
+M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
+librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
+librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
+librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
+"""
+
+
+def warm_numba(cache: Path) -> Path | None:
+    """Compile librosa's numba functions once, as trusted code, into ``cache`` (copied into each
+    sandboxed kernel, which otherwise recompiles them for every submission)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    proc = subprocess.run([sys.executable, "-c", NUMBA_WARMUP], env=env, capture_output=True)
+    return cache if proc.returncode == 0 else None
+
+
+def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int,
+                    numba_seed: Path | None = None) -> str:
     from . import data
 
     keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parent]
@@ -128,7 +148,7 @@ def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memor
     cache = Path(os.environ.get("COURSE_CACHE_DIR", course / "cache"))
     if cache.exists():
         keep.append(cache)
-    args = ["--mem", str(memory_mb)]
+    args = ["--mem", str(memory_mb)] + (["--numba-seed", str(numba_seed)] if numba_seed else [])
     for h in (course.resolve(), grading_root, Path("/tmp")):
         args += ["--hide", str(h)]
     for k in keep:
@@ -151,6 +171,8 @@ class _Grader:
         os.chmod(self.root, 0o711)
         self.db_lock = threading.Lock()
         self.config = (course / "nbgrader_config.py").read_text()
+        uses_librosa = any("librosa" in nb.read_text() for nb in release_notebooks(course, assignment))
+        self.numba_seed = warm_numba(self.root / "numba") if sandbox and uses_librosa else None
 
     def _prepare(self, student: str, index: int, replace: tuple[str, ...] = ()) -> Path:
         job = self.root / f"job-{index:04d}"
@@ -163,7 +185,7 @@ class _Grader:
                      "c.CourseDirectory.root = " + repr(str(job))]
         if self.sandbox:
             overrides.append(_sandbox_config(self.course, self.root, job, 62000 + index % 3000,
-                                             self.memory_mb))
+                                             self.memory_mb, self.numba_seed))
         (job / "nbgrader_config.py").write_text(self.config + "\n\n# course autograde job\n"
                                                  + "\n".join(overrides) + "\n")
         with self.db_lock:  # a consistent snapshot, never while a merge writes
