@@ -28,7 +28,7 @@ import time
 import numpy as np
 import torch
 
-from _notebook_code import load_functions
+from _notebook_code import best_time, load_functions
 from course_utils import music
 
 CELLS = ["imports", "spectttra_mel", "n_frames_for", "spectttra_tokens", "vit_tokens",
@@ -41,13 +41,7 @@ VARIANTS = {"SpecTTTra-a": (1, 3), "SpecTTTra-b": (3, 5), "SpecTTTra-g": (5, 7),
 
 def best_ms(fn, repeats: int = 5) -> float:
     """Best wall time of fn() in ms over ``repeats`` runs, after one warm-up call."""
-    fn()
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return 1000 * min(runs)
+    return 1000 * best_time(fn, repeats)
 
 
 def speed_and_memory(f) -> None:
