@@ -99,10 +99,10 @@ def load_functions(assignment: str, names: Iterable[str], cells: Iterable[str] |
                        f"it has: {', '.join(sources)}.")
     namespace: dict = {"__name__": f"solutions_{assignment}"}
     if setup:
-        exec(compile(setup, f"<{assignment} setup>", "exec"), namespace)
+        exec(compile(setup, f"<{assignment} setup>", "exec", dont_inherit=True), namespace)
     for grade_id, source in sources.items():  # notebook order
         if grade_id in wanted:
-            exec(compile(_python_only(source), f"<{assignment}:{grade_id}>", "exec"), namespace)
+            exec(compile(_python_only(source), f"<{assignment}:{grade_id}>", "exec", dont_inherit=True), namespace)
     undefined = [n for n in names if n not in namespace]
     if undefined:
         raise KeyError(f"the cells {wanted} of {assignment} do not define {undefined}.")
