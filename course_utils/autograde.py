@@ -40,6 +40,7 @@ import nbformat
 __all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "students_of"]
 
 LEDGER = ".course_autograde"
+RELEASE_COPY = "course-release-copy"  # the pseudo-student whose submission is the untouched release
 AUTOGRADE_PREPROCESSORS = [
     "course_utils.grading.RobustExecute", "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
@@ -87,6 +88,16 @@ def check_notebook(path: Path) -> str:
     return ""
 
 
+def _submission_time(folder: Path):
+    """The submission time from ``timestamp.txt`` as nbgrader reads it, or None."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc((folder / "timestamp.txt").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def _hash_dir(folder: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
@@ -96,14 +107,20 @@ def _hash_dir(folder: Path) -> str:
     return h.hexdigest()
 
 
-def merge_submission(job_db: Path, course_db: Path, assignment: str, student: str) -> float:
-    """Copy one student's automatic grades from a job's gradebook into the course's; return the score."""
+def merge_submission(job_db: Path, course_db: Path, assignment: str, student: str,
+                     source: str | None = None, timestamp=None) -> float:
+    """Copy one student's automatic grades from a job's gradebook into the course's; return the score.
+
+    With ``source``, the grades of that (pseudo-)student of the job are given to ``student``, with
+    ``timestamp`` as the submission time (the shared grading of the untouched release).
+    """
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{job_db}") as src, Gradebook(f"sqlite:///{course_db}") as dst:
-        sub = src.find_submission(assignment, student)
+        sub = src.find_submission(assignment, source or student)
         dst.update_or_create_student(student)
-        dst.update_or_create_submission(assignment, student, timestamp=sub.timestamp)
+        dst.update_or_create_submission(assignment, student,
+                                        timestamp=timestamp if source else sub.timestamp)
         for nb in sub.notebooks:
             dnb = dst.find_submission_notebook(nb.name, assignment, student)
             dnb.flagged = nb.flagged
@@ -117,8 +134,14 @@ def merge_submission(job_db: Path, course_db: Path, assignment: str, student: st
         return float(dst.find_submission(assignment, student).score)
 
 
-NUMBA_WARMUP = """
-import numpy as np, librosa
+KERNEL_WARMUP = """
+import io
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+import numpy as np
+fig = plt.figure(); plt.plot([0, 1]); plt.title("warm-up"); fig.savefig(io.BytesIO(), format="png")
+import librosa
 y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
 S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
 M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
@@ -128,16 +151,58 @@ librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretc
 """
 
 
-def warm_numba(cache: Path) -> Path | None:
-    """Compile librosa's numba functions once, as trusted code, into ``cache`` (copied into each
-    sandboxed kernel, which otherwise recompiles them for every submission)."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-    proc = subprocess.run([sys.executable, "-c", NUMBA_WARMUP], env=env, capture_output=True)
-    return cache if proc.returncode == 0 else None
+def kernel_cache_seed() -> Path:
+    """Where the warmed kernel caches live: ``$XDG_CACHE_HOME/course-utils`` (``~/.cache``), per
+    Python version. Kept between runs: numba and matplotlib revalidate their own caches."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "course-utils" / f"kernel-seed-py{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def warm_caches(seed: Path) -> Path | None:
+    """Fill ``seed/numba`` (librosa's compiled numba functions) and ``seed/mpl`` (matplotlib's font
+    cache) by running trusted code once; each sandboxed kernel starts with a private copy instead
+    of recompiling for every submission (about 20 s per kernel otherwise). Fast when already warm."""
+    try:
+        (seed / "numba").mkdir(parents=True, exist_ok=True)
+        (seed / "mpl").mkdir(exist_ok=True)
+    except OSError:
+        return None
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(seed / "numba"), MPLCONFIGDIR=str(seed / "mpl"))
+    proc = subprocess.run([sys.executable, "-c", KERNEL_WARMUP], env=env, capture_output=True)
+    return seed if proc.returncode == 0 else None
+
+
+def _nbgrader_job(job: str, argv: list[str], log: str, path: str) -> None:
+    """Run ``nbgrader ARGV`` in ``job`` with its output in ``log`` (in a child of the fork server,
+    where nbgrader is already imported: no interpreter start-up per student)."""
+    os.chdir(job)
+    os.environ["PATH"] = path
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    NbGraderApp.launch_instance(argv=argv)
+
+
+_FORKSERVER = None
+
+
+def _job_context():
+    """A multiprocessing context whose processes fork from a server that has nbgrader imported."""
+    global _FORKSERVER
+    if _FORKSERVER is None:
+        import multiprocessing
+
+        _FORKSERVER = multiprocessing.get_context("forkserver")
+        _FORKSERVER.set_forkserver_preload(["course_utils.autograde", "nbgrader.apps.nbgraderapp",
+                                            "nbgrader.preprocessors", "course_utils.grading"])
+    return _FORKSERVER
 
 
 def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int,
-                    numba_seed: Path | None = None) -> str:
+                    cache_seed: Path | None = None) -> str:
     from . import data
 
     keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parent]
@@ -148,7 +213,7 @@ def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memor
     cache = Path(os.environ.get("COURSE_CACHE_DIR", course / "cache"))
     if cache.exists():
         keep.append(cache)
-    args = ["--mem", str(memory_mb)] + (["--numba-seed", str(numba_seed)] if numba_seed else [])
+    args = ["--mem", str(memory_mb)] + (["--cache-seed", str(cache_seed)] if cache_seed else [])
     for h in (course.resolve(), grading_root, Path("/tmp")):
         args += ["--hide", str(h)]
     for k in keep:
@@ -169,13 +234,15 @@ class _Grader:
         self.memory_mb = memory_mb
         self.root = Path(tempfile.mkdtemp(prefix="course-autograde-"))
         os.chmod(self.root, 0o711)
-        self.db_lock = threading.Lock()
+        self.db_lock, self.release_lock = threading.Lock(), threading.Lock()
+        self.release_graded: tuple[Path, bool, str] | None = None
         self.config = (course / "nbgrader_config.py").read_text()
-        uses_librosa = any("librosa" in nb.read_text() for nb in release_notebooks(course, assignment))
-        self.numba_seed = warm_numba(self.root / "numba") if sandbox and uses_librosa else None
+        self.cache_seed = None
+        if sandbox:  # the shared cache if we may write it, else one for this run only
+            self.cache_seed = warm_caches(kernel_cache_seed()) or warm_caches(self.root / "seed")
 
     def _prepare(self, student: str, index: int, replace: tuple[str, ...] = ()) -> Path:
-        job = self.root / f"job-{index:04d}"
+        job = self.root / (f"job-{index:04d}" if index >= 0 else "release-copy")
         if job.exists():
             shutil.rmtree(job)
         job.mkdir(mode=0o711)
@@ -185,7 +252,7 @@ class _Grader:
                      "c.CourseDirectory.root = " + repr(str(job))]
         if self.sandbox:
             overrides.append(_sandbox_config(self.course, self.root, job, 62000 + index % 3000,
-                                             self.memory_mb, self.numba_seed))
+                                             self.memory_mb, self.cache_seed))
         (job / "nbgrader_config.py").write_text(self.config + "\n\n# course autograde job\n"
                                                  + "\n".join(overrides) + "\n")
         with self.db_lock:  # a consistent snapshot, never while a merge writes
@@ -195,7 +262,10 @@ class _Grader:
             src.close(), dst.close()
         os.chmod(job / "gradebook.db", 0o600)
         sub = job / "submitted" / student / self.assignment
-        shutil.copytree(self.course / "submitted" / student / self.assignment, sub)
+        if index >= 0:
+            shutil.copytree(self.course / "submitted" / student / self.assignment, sub)
+        else:
+            sub.mkdir(parents=True)
         for name in replace:  # grade the untouched release in place of an unusable notebook
             (sub / name).unlink(missing_ok=True)
             shutil.copy(self.course / "notebooks" / self.assignment / name, sub / name)
@@ -208,57 +278,73 @@ class _Grader:
         expected = [nb.name for nb in release_notebooks(self.course, self.assignment)]
         problems = {name: check_notebook(submitted / name) for name in expected}
         problems = {name: why for name, why in problems.items() if why}
-        reason = "; ".join(problems.values())
-        job = self._prepare(student, index, replace=tuple(problems))
-        ok, log = self._run(job, student)
-        if not ok:
-            reason = "; ".join([*problems.values(), f"the grader failed on this submission: {log}"])
-            job = self._prepare(student, index, replace=tuple(expected))
+        reason, source = "; ".join(problems.values()), None
+        if len(problems) < len(expected):
+            job = self._prepare(student, index, replace=tuple(problems))
             ok, log = self._run(job, student)
+            if not ok:
+                reason = "; ".join([*problems.values(), f"the grader failed on this submission: {log}"])
+        if len(problems) == len(expected) or not ok:  # nothing of the student's is left to run
+            (job, ok, log), source = self._release_copy(), RELEASE_COPY
         if not ok:
             result.status, result.reason = "failed", f"{reason} / {log}".strip(" /")
             result.seconds = time.perf_counter() - start
             return result
         result.status = "replaced" if reason else "graded"
         result.reason = (reason + " (graded as the untouched release: 0 points for it)") if reason else ""
-        for nb in sorted((job / "autograded" / student / self.assignment).glob("*.ipynb")):
+        for nb in sorted((job / "autograded" / (source or student) / self.assignment).glob("*.ipynb")):
             meta = json.loads(nb.read_text()).get("metadata", {}).get("course_autograde", {})
             result.events += [f"{nb.stem}: {e}" for e in meta.get("events", [])]
-        result.job = job
+        result.job, result.source = job, source
         result.seconds = time.perf_counter() - start
         return result
 
+    def _release_copy(self) -> tuple[Path, bool, str]:
+        """The untouched release, graded once per run and shared by every submission that has
+        nothing gradable left (0 points, like a blank notebook, without running it again)."""
+        with self.release_lock:
+            if self.release_graded is None:
+                job = self._prepare(RELEASE_COPY, -1, replace=tuple(
+                    nb.name for nb in release_notebooks(self.course, self.assignment)))
+                self.release_graded = (job, *self._run(job, RELEASE_COPY))
+            return self.release_graded
+
     def _run(self, job: Path, student: str) -> tuple[bool, str]:
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        cmd = [sys.executable, "-m", "nbgrader", "autograde", self.assignment, "--student", student,
-               "--force"]
-        try:
-            proc = subprocess.run(cmd, cwd=job, capture_output=True, text=True, env=env,
-                                  timeout=self.job_timeout)
-        except subprocess.TimeoutExpired:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        argv = ["autograde", self.assignment, "--student", student, "--force"]
+        log = job / "autograde.log"
+        proc = _job_context().Process(target=_nbgrader_job, args=(str(job), argv, str(log), path))
+        proc.start()
+        proc.join(self.job_timeout)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
             return False, f"grading took longer than {self.job_timeout} s"
-        (job / "autograde.log").write_text(proc.stdout + proc.stderr)
+        text = log.read_text(errors="replace") if log.is_file() else ""
         done = (job / "autograded" / student / self.assignment).is_dir()
-        if proc.returncode == 0 and done:
+        if proc.exitcode == 0 and done:
             return True, ""
-        errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
-        return False, (errors[0] if errors else proc.stderr.strip()[-300:]).strip()
+        errors = [ln for ln in text.splitlines() if "ERROR" in ln]
+        return False, (errors[0] if errors else text.strip()[-300:] or f"exit code {proc.exitcode}").strip()
 
     def merge(self, result: GradeResult, digest: str) -> None:
-        job = result.__dict__.pop("job")
+        job, source = result.__dict__.pop("job"), result.__dict__.pop("source", None)
+        submitted = self.course / "submitted" / result.student / self.assignment
         with self.db_lock:
             result.score = merge_submission(job / "gradebook.db", self.course / "gradebook.db",
-                                            self.assignment, result.student)
+                                            self.assignment, result.student, source,
+                                            _submission_time(submitted) if source else None)
             dest = self.course / "autograded" / result.student / self.assignment
             if dest.exists():
                 shutil.rmtree(dest)
-            shutil.copytree(job / "autograded" / result.student / self.assignment, dest)
+            shutil.copytree(job / "autograded" / (source or result.student) / self.assignment, dest)
             ledger = self.course / LEDGER / self.assignment
             ledger.mkdir(parents=True, exist_ok=True)
             tmp = ledger / f".{result.student}.json.tmp"
             tmp.write_text(json.dumps(asdict(result) | {"submission_sha256": digest}, indent=1))
             os.replace(tmp, ledger / f"{result.student}.json")  # atomic: merged, then recorded
-        shutil.rmtree(job, ignore_errors=True)
+        if not source:  # the shared release copy stays for the next one
+            shutil.rmtree(job, ignore_errors=True)
 
 
 def _max_score(course: Path, assignment: str) -> float:

@@ -82,7 +82,7 @@ def _plan(keep: list[Path], hide: list[Path], drop_uid: bool) -> list[Path]:
 
 def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int | None,
           cpu_s: int, mem_mb: int, fsize_mb: int, nproc: int, job_root: Path | None = None,
-          numba_seed: Path | None = None) -> None:
+          cache_seed: Path | None = None) -> None:
     """Set up the sandbox in the current (new) namespaces; see the module docstring.
 
     With ``uid``, the read-write directories are given to that uid; they must all lie inside
@@ -100,7 +100,7 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
     keeps = sorted([(p, False) for p in keep_ro] + [(p, True) for p in keep_rw],
                    key=lambda kv: len(kv[0].parts))
     fds = {p: os.open(p, os.O_PATH) for p, _ in keeps}
-    seed_fd = os.open(numba_seed, os.O_RDONLY | os.O_DIRECTORY) if numba_seed and numba_seed.is_dir() else None
+    seed_fd = os.open(cache_seed, os.O_RDONLY | os.O_DIRECTORY) if cache_seed and cache_seed.is_dir() else None
     if uid is not None:
         for p in keep_rw:
             for root, dirs, files in os.walk(p):
@@ -119,8 +119,10 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
             _mount("-o", "remount,bind,ro,nosuid,nodev", str(p))
     for fd in fds.values():
         os.close(fd)
-    if seed_fd is not None:  # numba's compiled cache, warmed by the grader: no recompiling per kernel
-        shutil.copytree(f"/proc/{pid}/fd/{seed_fd}", "/tmp/numba", dirs_exist_ok=True)
+    if seed_fd is not None:  # caches warmed by the grader: numba and matplotlib don't rebuild per kernel
+        for name in ("numba", "mpl"):
+            if Path(f"/proc/{pid}/fd/{seed_fd}/{name}").is_dir():
+                shutil.copytree(f"/proc/{pid}/fd/{seed_fd}/{name}", f"/tmp/{name}", dirs_exist_ok=True)
         os.close(seed_fd)
     for name in ("mpl", "numba", "ipython"):
         Path("/tmp", name).mkdir(mode=0o777, exist_ok=True)
@@ -158,14 +160,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mem", type=int, default=8192, help="address space in MB")
     parser.add_argument("--fsize", type=int, default=512, help="largest file written, MB")
     parser.add_argument("--nproc", type=int, default=512, help="processes+threads of the uid")
-    parser.add_argument("--numba-seed", type=Path, default=None,
-                        help="a numba cache directory copied into the kernel's private /tmp/numba")
+    parser.add_argument("--cache-seed", type=Path, default=None,
+                        help="a directory whose numba/ and mpl/ caches are copied into the kernel's "
+                             "private /tmp")
     parser.add_argument("--job-root", type=Path, default=None,
                         help="the job's private directory; writable paths must lie inside it")
     args = parser.parse_args(argv[:split])
     cwd = Path.cwd()
     enter(args.keep_ro, [cwd, *args.keep_rw], args.hide, args.uid, args.cpu, args.mem,
-          args.fsize, args.nproc, args.job_root, args.numba_seed)
+          args.fsize, args.nproc, args.job_root, args.cache_seed)
     os.chdir(cwd)
     command = argv[split + 1:]
     os.execvp(command[0], command)
