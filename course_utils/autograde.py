@@ -152,10 +152,10 @@ librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretc
 
 
 def kernel_cache_seed() -> Path:
-    """Where the warmed kernel caches live: ``$XDG_CACHE_HOME/course-utils`` (``~/.cache``), per
+    """Where the warmed kernel caches live: ``$XDG_CACHE_HOME/course_utils`` (``~/.cache``), per
     Python version. Kept between runs: numba and matplotlib revalidate their own caches."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "course-utils" / f"kernel-seed-py{sys.version_info[0]}{sys.version_info[1]}"
+    return base / "course_utils" / f"kernel-seed-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
 def warm_caches(seed: Path) -> Path | None:
@@ -170,6 +170,28 @@ def warm_caches(seed: Path) -> Path | None:
     env = dict(os.environ, NUMBA_CACHE_DIR=str(seed / "numba"), MPLCONFIGDIR=str(seed / "mpl"))
     proc = subprocess.run([sys.executable, "-c", KERNEL_WARMUP], env=env, capture_output=True)
     return seed if proc.returncode == 0 else None
+
+
+def prefill_data(course: Path, assignment: str) -> list[str]:
+    """Generate the data sets the assignment's notebooks use, as trusted code, before grading.
+
+    Sandboxed kernels see the data cache read-only (a submission must not change what the next one
+    reads), so whatever a notebook would generate on first use has to exist beforehand. Each
+    release notebook lists the statements that build its data in its metadata,
+    ``course.prefill`` (run with ``from course_utils import datasets, music``). Returns the
+    problems met (empty if all went well).
+    """
+    problems = []
+    for nb in release_notebooks(course, assignment):
+        meta = json.loads(nb.read_text(encoding="utf-8")).get("metadata", {}).get("course", {})
+        code = "\n".join(meta.get("prefill", []))
+        if not code:
+            continue
+        proc = subprocess.run([sys.executable, "-c", "from course_utils import datasets, music\n" + code],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            problems.append(f"{nb.name}: preparing its data failed: {proc.stderr.strip()[-300:]}")
+    return problems
 
 
 def _nbgrader_job(job: str, argv: list[str], log: str, path: str) -> None:
@@ -210,9 +232,10 @@ def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memor
         keep.append(data.data_dir())
     except FileNotFoundError:
         pass
-    cache = Path(os.environ.get("COURSE_CACHE_DIR", course / "cache"))
-    if cache.exists():
-        keep.append(cache)
+    from .datasets import cache_dir
+
+    if cache_dir().exists():  # generated data sets, filled by prefill_data before grading
+        keep.append(cache_dir())
     args = ["--mem", str(memory_mb)] + (["--cache-seed", str(cache_seed)] if cache_seed else [])
     for h in (course.resolve(), grading_root, Path("/tmp")):
         args += ["--hide", str(h)]
@@ -237,6 +260,11 @@ class _Grader:
         self.db_lock, self.release_lock = threading.Lock(), threading.Lock()
         self.release_graded: tuple[Path, bool, str] | None = None
         self.config = (course / "nbgrader_config.py").read_text()
+        problems = prefill_data(self.course, assignment)
+        if problems:  # every kernel would fail the same way: stop before grading anyone
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise RuntimeError("Cannot prepare the data of the notebooks, nobody was graded: "
+                               + "; ".join(problems))
         self.cache_seed = None
         if sandbox:  # the shared cache if we may write it, else one for this run only
             self.cache_seed = warm_caches(kernel_cache_seed()) or warm_caches(self.root / "seed")

@@ -271,3 +271,23 @@ def test_dead_kernel_costs_only_its_cell(tmp_path):
     out, _ = RobustExecute(timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     assert out.cells[1].outputs[-1]["ename"] == "KernelDied"
     assert out.cells[2].outputs[0]["text"] == "42\n"
+
+
+def test_prefill_builds_data_before_grading_and_stops_on_failure(tmp_path):
+    """Data the notebooks generate are built by trusted code first; a failure stops the run early."""
+    from course_utils.autograde import _Grader, prefill_data
+
+    release = tmp_path / "notebooks" / "a1"
+    release.mkdir(parents=True)
+    marker = tmp_path / "built.txt"
+    nb = {"cells": [], "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"course": {"prefill": [f"open({str(marker)!r}, 'w').write(str(datasets.cache_dir()))"]}}}
+    (release / "a1.ipynb").write_text(json.dumps(nb))
+    assert prefill_data(tmp_path, "a1") == [] and marker.read_text()
+    nb["metadata"]["course"]["prefill"] = ["music.no_such_function()"]
+    (release / "a1.ipynb").write_text(json.dumps(nb))
+    problems = prefill_data(tmp_path, "a1")
+    assert len(problems) == 1 and "a1.ipynb" in problems[0] and "no_such_function" in problems[0]
+    (tmp_path / "nbgrader_config.py").write_text("")
+    with pytest.raises(RuntimeError, match="nobody was graded"):
+        _Grader(tmp_path, "a1", timeout=300, sandbox=False, job_timeout=3600, memory_mb=6144)

@@ -97,3 +97,22 @@ def test_grade_cells_end_without_a_value(assignment):
         shows_value = isinstance(last, ast.Expr) and not silent
         assert not shows_value, (f"{meta['grade_id']} ends with an expression; nbgrader would read "
                                  "its value as partial credit (end with a print or a statement)")
+
+
+GENERATES_DATA = re.compile(r"\b(esc_root|make_esc_synth|detection_dataset)\(")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_generated_data_is_declared_for_prefill(assignment):
+    """A notebook that generates a data set on first use lists how in metadata course.prefill.
+
+    Graded kernels see the data cache read-only, so `course autograde` builds the data first from
+    these statements (course_utils.autograde.prefill_data); each call the notebook makes must
+    have a statement of the same function there.
+    """
+    nb = json.loads((SOLUTIONS / assignment / notebook_name(assignment)).read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    prefill = "\n".join(nb["metadata"].get("course", {}).get("prefill", []))
+    missing = set(GENERATES_DATA.findall(code)) - set(GENERATES_DATA.findall(prefill))
+    assert not missing, (f"{assignment} calls {sorted(missing)} but its metadata course.prefill has no "
+                         "such statement: graded kernels could not build the data")
