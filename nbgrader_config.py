@@ -22,6 +22,18 @@ c.ClearOutput.enabled = True
 # Autograding: a per-cell limit so that an endless loop costs minutes, not the evening.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+# nbgrader's own list, plus: a warning on stderr in a test cell does not cost its points (the
+# tests fail by raising). `course autograde` uses the same list with RobustExecute for Execute.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "course_utils.grading.StderrIsNotFailure",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Feedback never reveals hidden tests: their source is cleared, and the traceback of a failing
 # grade cell (which would print the failing hidden line) is reduced to the error message.

@@ -42,7 +42,8 @@ __all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "st
 LEDGER = ".course_autograde"
 RELEASE_COPY = "course-release-copy"  # the pseudo-student whose submission is the untouched release
 AUTOGRADE_PREPROCESSORS = [
-    "course_utils.grading.RobustExecute", "nbgrader.preprocessors.IgnorePattern",
+    "course_utils.grading.RobustExecute", "course_utils.grading.StderrIsNotFailure",
+    "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata"]

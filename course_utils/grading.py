@@ -18,7 +18,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-__all__ = ["HideTracebacks", "RobustExecute"]
+__all__ = ["HideTracebacks", "RobustExecute", "StderrIsNotFailure"]
 
 
 class HideTracebacks(NbGraderPreprocessor):
@@ -31,6 +31,23 @@ class HideTracebacks(NbGraderPreprocessor):
                 if out.get("output_type") == "error":
                     out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}",
                                         "(the test's source is hidden)"]
+        return cell, resources
+
+
+class StderrIsNotFailure(NbGraderPreprocessor):
+    """Keep a grade cell's stderr output but stop it from costing the cell.
+
+    nbgrader gives 0 points to a grade cell with any stderr output. The course's tests fail by
+    raising, so stderr there is a library warning or a progress bar, which a correct answer may
+    well trigger; it is kept, marked, as ordinary output. Runs after execution, before grading.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    out["name"], out["text"] = "stdout", "[stderr] " + out.get("text", "")
         return cell, resources
 
 

@@ -291,3 +291,29 @@ def test_prefill_builds_data_before_grading_and_stops_on_failure(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("")
     with pytest.raises(RuntimeError, match="nobody was graded"):
         _Grader(tmp_path, "a1", timeout=300, sandbox=False, job_timeout=3600, memory_mb=6144)
+
+
+def test_stderr_in_a_test_cell_costs_nothing_but_an_error_still_does():
+    """A warning printed by a correct answer keeps the points; an exception still scores 0."""
+    import nbformat
+    from nbgrader.utils import determine_grade
+
+    from course_utils.autograde import AUTOGRADE_PREPROCESSORS
+    from course_utils.grading import StderrIsNotFailure
+
+    def grade_cell(*outputs):
+        cell = nbformat.v4.new_code_cell("check()", outputs=list(outputs))
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 2}
+        return cell
+
+    warned = grade_cell(nbformat.v4.new_output("stream", name="stderr", text="UserWarning: n_fft\n"))
+    assert determine_grade(warned)[0] == 0  # nbgrader alone
+    StderrIsNotFailure().preprocess_cell(warned, {}, 0)
+    assert determine_grade(warned)[0] == 2 and "[stderr] UserWarning" in warned.outputs[0]["text"]
+    failed = grade_cell(nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+                        nbformat.v4.new_output("error", ename="AssertionError", evalue="x", traceback=[]))
+    StderrIsNotFailure().preprocess_cell(failed, {}, 0)
+    assert determine_grade(failed)[0] == 0
+    config = (Path(__file__).resolve().parent.parent / "nbgrader_config.py").read_text()
+    for listing in (config, "\n".join(AUTOGRADE_PREPROCESSORS)):
+        assert listing.index("StderrIsNotFailure") < listing.index("SaveAutoGrades")
