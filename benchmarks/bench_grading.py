@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from course_utils.autograde import KERNEL_WARMUP, kernel_cache_seed, warm_caches
+from course_utils.sandbox import KERNEL_WARMUP, kernel_cache_seed, warm_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 

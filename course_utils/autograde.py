@@ -37,6 +37,9 @@ from pathlib import Path
 
 import nbformat
 
+from .jobserver import JobServer
+from .sandbox import grader_config, kernel_cache_seed, warm_caches
+
 __all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "students_of"]
 
 LEDGER = ".course_autograde"
@@ -135,44 +138,6 @@ def merge_submission(job_db: Path, course_db: Path, assignment: str, student: st
         return float(dst.find_submission(assignment, student).score)
 
 
-KERNEL_WARMUP = """
-import io
-import matplotlib
-matplotlib.use("agg")
-import matplotlib.pyplot as plt
-import numpy as np
-fig = plt.figure(); plt.plot([0, 1]); plt.title("warm-up"); fig.savefig(io.BytesIO(), format="png")
-import librosa
-y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
-S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
-M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
-librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
-librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
-librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
-"""
-
-
-def kernel_cache_seed() -> Path:
-    """Where the warmed kernel caches live: ``$XDG_CACHE_HOME/course_utils`` (``~/.cache``), per
-    Python version. Kept between runs: numba and matplotlib revalidate their own caches."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "course_utils" / f"kernel-seed-py{sys.version_info[0]}{sys.version_info[1]}"
-
-
-def warm_caches(seed: Path) -> Path | None:
-    """Fill ``seed/numba`` (librosa's compiled numba functions) and ``seed/mpl`` (matplotlib's font
-    cache) by running trusted code once; each sandboxed kernel starts with a private copy instead
-    of recompiling for every submission (about 20 s per kernel otherwise). Fast when already warm."""
-    try:
-        (seed / "numba").mkdir(parents=True, exist_ok=True)
-        (seed / "mpl").mkdir(exist_ok=True)
-    except OSError:
-        return None
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(seed / "numba"), MPLCONFIGDIR=str(seed / "mpl"))
-    proc = subprocess.run([sys.executable, "-c", KERNEL_WARMUP], env=env, capture_output=True)
-    return seed if proc.returncode == 0 else None
-
-
 def prefill_data(course: Path, assignment: str) -> list[str]:
     """Generate the data sets the assignment's notebooks use, as trusted code, before grading.
 
@@ -195,61 +160,6 @@ def prefill_data(course: Path, assignment: str) -> list[str]:
     return problems
 
 
-def _nbgrader_job(job: str, argv: list[str], log: str, path: str) -> None:
-    """Run ``nbgrader ARGV`` in ``job`` with its output in ``log`` (in a child of the fork server,
-    where nbgrader is already imported: no interpreter start-up per student)."""
-    os.chdir(job)
-    os.environ["PATH"] = path
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    from nbgrader.apps.nbgraderapp import NbGraderApp
-
-    NbGraderApp.launch_instance(argv=argv)
-
-
-_FORKSERVER = None
-
-
-def _job_context():
-    """A multiprocessing context whose processes fork from a server that has nbgrader imported."""
-    global _FORKSERVER
-    if _FORKSERVER is None:
-        import multiprocessing
-
-        _FORKSERVER = multiprocessing.get_context("forkserver")
-        _FORKSERVER.set_forkserver_preload(["course_utils.autograde", "nbgrader.apps.nbgraderapp",
-                                            "nbgrader.preprocessors", "course_utils.grading"])
-    return _FORKSERVER
-
-
-def _sandbox_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int,
-                    cache_seed: Path | None = None) -> str:
-    from . import data
-
-    keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parent]
-    try:
-        keep.append(data.data_dir())
-    except FileNotFoundError:
-        pass
-    from .datasets import cache_dir
-
-    if cache_dir().exists():  # generated data sets, filled by prefill_data before grading
-        keep.append(cache_dir())
-    args = ["--mem", str(memory_mb)] + (["--cache-seed", str(cache_seed)] if cache_seed else [])
-    for h in (course.resolve(), grading_root, Path("/tmp")):
-        args += ["--hide", str(h)]
-    for k in keep:
-        args += ["--keep-ro", str(Path(k).resolve())]
-    return "\n".join([
-        "c.RobustExecute.sandbox = True",
-        f"c.SandboxKernelManager.sandbox_args = {args!r}",
-        f"c.SandboxKernelManager.ipc_dir = {str(job / 'ipc')!r}",
-        f"c.SandboxKernelManager.job_root = {str(job)!r}",
-        f"c.SandboxKernelManager.unprivileged_uid = {uid}"])
-
-
 class _Grader:
     def __init__(self, course: Path, assignment: str, timeout: int, sandbox: bool,
                  job_timeout: int, memory_mb: int):
@@ -259,6 +169,7 @@ class _Grader:
         self.root = Path(tempfile.mkdtemp(prefix="course-autograde-"))
         os.chmod(self.root, 0o711)
         self.db_lock, self.release_lock = threading.Lock(), threading.Lock()
+        self.local, self.servers = threading.local(), []
         self.release_graded: tuple[Path, bool, str] | None = None
         self.config = (course / "nbgrader_config.py").read_text()
         problems = prefill_data(self.course, assignment)
@@ -280,7 +191,7 @@ class _Grader:
                      "c.RobustExecute.interrupt_on_timeout = False",
                      "c.CourseDirectory.root = " + repr(str(job))]
         if self.sandbox:
-            overrides.append(_sandbox_config(self.course, self.root, job, 62000 + index % 3000,
+            overrides.append(grader_config(self.course, self.root, job, 62000 + index % 3000,
                                              self.memory_mb, self.cache_seed))
         (job / "nbgrader_config.py").write_text(self.config + "\n\n# course autograde job\n"
                                                  + "\n".join(overrides) + "\n")
@@ -342,19 +253,29 @@ class _Grader:
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         argv = ["autograde", self.assignment, "--student", student, "--force"]
         log = job / "autograde.log"
-        proc = _job_context().Process(target=_nbgrader_job, args=(str(job), argv, str(log), path))
-        proc.start()
-        proc.join(self.job_timeout)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
+        server = getattr(self.local, "server", None)
+        if server is None:  # one fork server per worker thread, nbgrader imported once
+            server = self.local.server = JobServer()
+            with self.db_lock:
+                self.servers.append(server)
+        try:
+            code = server.run(str(job), argv, str(log), path, self.job_timeout)
+        except (RuntimeError, OSError, ValueError, IndexError) as err:  # the server itself failed
+            self.local.server = None
+            return False, f"grading process failed: {err}"
+        if code is None:
             return False, f"grading took longer than {self.job_timeout} s"
         text = log.read_text(errors="replace") if log.is_file() else ""
         done = (job / "autograded" / student / self.assignment).is_dir()
-        if proc.exitcode == 0 and done:
+        if code == 0 and done:
             return True, ""
         errors = [ln for ln in text.splitlines() if "ERROR" in ln]
-        return False, (errors[0] if errors else text.strip()[-300:] or f"exit code {proc.exitcode}").strip()
+        return False, (errors[0] if errors else text.strip()[-300:] or f"exit code {code}").strip()
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.close()
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def merge(self, result: GradeResult, digest: str) -> None:
         job, source = result.__dict__.pop("job"), result.__dict__.pop("source", None)
@@ -451,7 +372,7 @@ def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] 
                 results[student] = res
                 bar.update(1)
     finally:
-        shutil.rmtree(grader.root, ignore_errors=True)
+        grader.close()
     out = [results[s] for s in sorted(results)]
     for r in out:
         r.max_score = max_score

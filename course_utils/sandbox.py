@@ -38,7 +38,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Unicode
 
-__all__ = ["SandboxKernelManager", "available", "main"]
+__all__ = ["KERNEL_WARMUP", "SandboxKernelManager", "available", "grader_config", "kernel_cache_seed", "main",
+           "warm_caches"]
 
 
 def available() -> tuple[bool, str]:
@@ -172,6 +173,71 @@ def main(argv: list[str] | None = None) -> None:
     os.chdir(cwd)
     command = argv[split + 1:]
     os.execvp(command[0], command)
+
+
+KERNEL_WARMUP = """
+import io
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+import numpy as np
+fig = plt.figure(); plt.plot([0, 1]); plt.title("warm-up"); fig.savefig(io.BytesIO(), format="png")
+import librosa
+y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
+S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
+M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
+librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
+librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
+librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
+"""
+
+
+def kernel_cache_seed() -> Path:
+    """Where the warmed kernel caches live: ``$XDG_CACHE_HOME/course_utils`` (``~/.cache``), per
+    Python version. Kept between runs: numba and matplotlib revalidate their own caches."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "course_utils" / f"kernel-seed-py{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def warm_caches(seed: Path) -> Path | None:
+    """Fill ``seed/numba`` (librosa's compiled numba functions) and ``seed/mpl`` (matplotlib's font
+    cache) by running trusted code once; each sandboxed kernel starts with a private copy instead
+    of recompiling for every submission (about 20 s per kernel otherwise). Fast when already warm."""
+    try:
+        (seed / "numba").mkdir(parents=True, exist_ok=True)
+        (seed / "mpl").mkdir(exist_ok=True)
+    except OSError:
+        return None
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(seed / "numba"), MPLCONFIGDIR=str(seed / "mpl"))
+    proc = subprocess.run([sys.executable, "-c", KERNEL_WARMUP], env=env, capture_output=True)
+    return seed if proc.returncode == 0 else None
+
+
+def grader_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int,
+                  cache_seed: Path | None = None) -> str:
+    """The nbgrader config lines that make a grading job start its kernels in this sandbox."""
+    from . import data
+
+    keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parent]
+    try:
+        keep.append(data.data_dir())
+    except FileNotFoundError:
+        pass
+    from .datasets import cache_dir
+
+    if cache_dir().exists():  # generated data sets, filled by prefill_data before grading
+        keep.append(cache_dir())
+    args = ["--mem", str(memory_mb)] + (["--cache-seed", str(cache_seed)] if cache_seed else [])
+    for h in (course.resolve(), grading_root, Path("/tmp")):
+        args += ["--hide", str(h)]
+    for k in keep:
+        args += ["--keep-ro", str(Path(k).resolve())]
+    return "\n".join([
+        "c.RobustExecute.sandbox = True",
+        f"c.SandboxKernelManager.sandbox_args = {args!r}",
+        f"c.SandboxKernelManager.ipc_dir = {str(job / 'ipc')!r}",
+        f"c.SandboxKernelManager.job_root = {str(job)!r}",
+        f"c.SandboxKernelManager.unprivileged_uid = {uid}"])
 
 
 class SandboxKernelManager(AsyncKernelManager):
