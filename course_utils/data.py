@@ -20,7 +20,7 @@ import numpy as np
 
 from . import audio
 
-__all__ = ["data_dir", "registry", "available", "info", "path", "load_example", "ChecksumError"]
+__all__ = ["cache_dir", "data_dir", "registry", "available", "info", "path", "load_example", "ChecksumError"]
 
 
 class ChecksumError(RuntimeError):
@@ -36,6 +36,18 @@ def data_dir() -> Path:
             f"No registry.json in {root}. Install the course in editable mode from the repository "
             "(pip install -e .) or set COURSE_DATA_DIR to the course's data/ folder.")
     return root
+
+
+def cache_dir() -> Path:
+    """Where generated data are cached: ``$COURSE_CACHE_DIR``, else the repository's ``cache/``
+    (gitignored), else ``~/.cache/course_utils`` for a non-editable install."""
+    env = os.environ.get("COURSE_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / "pyproject.toml").is_file():
+        return repo / "cache"
+    return Path.home() / ".cache" / "course_utils"
 
 
 @lru_cache(maxsize=4)

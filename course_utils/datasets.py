@@ -37,6 +37,7 @@ import torch
 from torch.utils.data import Dataset
 
 from . import audio, esc_synth
+from .data import cache_dir
 
 __all__ = ["ESC_COLUMNS", "REQUIRED_COLUMNS", "EscFormatError", "EscClip", "cache_dir",
            "make_esc_synth", "esc_root", "load_esc_meta", "folds", "class_names", "load_clip",
@@ -66,18 +67,6 @@ class EscClip:
     src_file: str
     take: str
     path: Path
-
-
-def cache_dir() -> Path:
-    """Where generated data are cached: ``$COURSE_CACHE_DIR``, else the repository's ``cache/``
-    (gitignored), else ``~/.cache/course_utils`` for a non-editable install."""
-    env = os.environ.get("COURSE_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    repo = Path(__file__).resolve().parent.parent
-    if (repo / "pyproject.toml").is_file():
-        return repo / "cache"
-    return Path.home() / ".cache" / "course_utils"
 
 
 def _read_manifest(root: Path):

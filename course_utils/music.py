@@ -178,13 +178,13 @@ def resynthesize(y: np.ndarray, sr: int = 16000, n_iter: int = 16, seed: int = 0
 
 def _cache_folders() -> list[Path]:
     """Where cached data may be: the shared cache, then a private folder in the system's temp."""
-    from .datasets import cache_dir as shared_cache_dir
+    from .data import cache_dir as shared_cache_dir
 
     return [shared_cache_dir(), Path(tempfile.gettempdir()) / "course_utils_cache"]
 
 
 def cache_dir() -> Path:
-    """A writable folder for generated data: :func:`course_utils.datasets.cache_dir`
+    """A writable folder for generated data: :func:`course_utils.data.cache_dir`
     (``COURSE_CACHE_DIR``, else the repository's gitignored ``cache/``), or, when that folder
     cannot be written (e.g. read-only in the grading sandbox), ``<system temp>/course_utils_cache``."""
     candidates = _cache_folders()
