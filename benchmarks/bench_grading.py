@@ -71,6 +71,21 @@ def scores(course: Path, assignment: str) -> dict[str, float]:
         return {s.student.id: s.score for s in gb.find_assignment(assignment).submissions}
 
 
+KINDS = {0: "solution", 1: "solution", 2: "untouched release", 3: "partial (one function blank)"}
+
+
+def seconds_per_kind(course: Path, assignment: str) -> dict[str, float]:
+    """Mean seconds per submission of each kind, from ``course autograde``'s ledger."""
+    import json
+
+    times: dict[str, list[float]] = {}
+    for entry in (course / ".course_autograde" / assignment).glob("*.json"):
+        k = int(entry.stem.removeprefix("student"))
+        kind = KINDS.get(k % 5) or ("broken: invalid JSON" if k % 2 else "broken: os._exit")
+        times.setdefault(kind, []).append(json.loads(entry.read_text())["seconds"])
+    return {kind: sum(v) / len(v) for kind, v in sorted(times.items())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="01_audio_basics")
@@ -97,6 +112,8 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run(cmd, cwd=course, capture_output=True, env=_env())
             results[mode] = (time.perf_counter() - start, scores(course, args.assignment))
+            if mode == "course":
+                per_kind = seconds_per_kind(course, args.assignment)
     (t_seq, s_seq), (t_par, s_par) = results["nbgrader"], results["course"]
     print(f"\nGrading {args.n} submissions of {args.assignment} (2-core machine, "
           f"load before: {os.getloadavg()[0]:.2f})\n")
@@ -110,6 +127,9 @@ def main() -> None:
     differ = {k: (v, s_par.get(k)) for k, v in s_seq.items() if s_par.get(k) != v}
     unexpected = {k: v for k, v in differ.items() if k not in exits}
     print("grades identical except the kernel exits:", not unexpected, "" if not unexpected else unexpected)
+    print("\ncourse autograde, wall seconds per submission of each kind (2 running at once):")
+    for kind, sec in per_kind.items():
+        print(f"  {kind:<30} {sec:5.1f}")
     print("kernel exits (nbgrader, course):", {k: differ.get(k, (s_seq.get(k), s_par.get(k)))
                                                 for k in sorted(exits)})
     print(f"students nbgrader left without a grade: {args.n - len(s_seq)} "
