@@ -138,6 +138,15 @@ def merge_submission(job_db: Path, course_db: Path, assignment: str, student: st
         return float(dst.find_submission(assignment, student).score)
 
 
+def grading_env() -> dict[str, str]:
+    """The environment of graded kernels and of data preparation: this one without ESC50_ROOT.
+
+    Grading is always on the course's own data: an instructor's real ESC-50 (``ESC50_ROOT``, for
+    exploring in class) is another task, slower, and not what the hidden tests' bounds measure.
+    """
+    return {k: v for k, v in os.environ.items() if k != "ESC50_ROOT"}
+
+
 def prefill_data(course: Path, assignment: str) -> list[str]:
     """Generate the data sets the assignment's notebooks use, as trusted code, before grading.
 
@@ -154,7 +163,7 @@ def prefill_data(course: Path, assignment: str) -> list[str]:
         if not code:
             continue
         proc = subprocess.run([sys.executable, "-c", "from course_utils import datasets, music\n" + code],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, env=grading_env())
         if proc.returncode:
             problems.append(f"{nb.name}: preparing its data failed: {proc.stderr.strip()[-300:]}")
     return problems
@@ -255,7 +264,7 @@ class _Grader:
         log = job / "autograde.log"
         server = getattr(self.local, "server", None)
         if server is None:  # one fork server per worker thread, nbgrader imported once
-            server = self.local.server = JobServer()
+            server = self.local.server = JobServer(env=grading_env())
             with self.db_lock:
                 self.servers.append(server)
         try:

@@ -73,8 +73,8 @@ def serve() -> None:
 class JobServer:
     """The caller's side: one server process, used by one thread at a time."""
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.jobserver"],
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.jobserver"], env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False)
         self.buffer = b""
 

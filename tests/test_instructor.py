@@ -273,17 +273,21 @@ def test_dead_kernel_costs_only_its_cell(tmp_path):
     assert out.cells[2].outputs[0]["text"] == "42\n"
 
 
-def test_prefill_builds_data_before_grading_and_stops_on_failure(tmp_path):
-    """Data the notebooks generate are built by trusted code first; a failure stops the run early."""
+def test_prefill_builds_data_before_grading_and_stops_on_failure(tmp_path, monkeypatch):
+    """Data the notebooks generate are built by trusted code first (on the course's own data, never
+    an instructor's ESC50_ROOT); a failure stops the run before anyone is graded."""
     from course_utils.autograde import _Grader, prefill_data
+
+    monkeypatch.setenv("ESC50_ROOT", str(tmp_path / "real-esc50"))
 
     release = tmp_path / "notebooks" / "a1"
     release.mkdir(parents=True)
     marker = tmp_path / "built.txt"
     nb = {"cells": [], "nbformat": 4, "nbformat_minor": 5,
-          "metadata": {"course": {"prefill": [f"open({str(marker)!r}, 'w').write(str(datasets.cache_dir()))"]}}}
+          "metadata": {"course": {"prefill": [
+              f"import os; open({str(marker)!r}, 'w').write(repr(os.environ.get('ESC50_ROOT')))"]}}}
     (release / "a1.ipynb").write_text(json.dumps(nb))
-    assert prefill_data(tmp_path, "a1") == [] and marker.read_text()
+    assert prefill_data(tmp_path, "a1") == [] and marker.read_text() == "None"
     nb["metadata"]["course"]["prefill"] = ["music.no_such_function()"]
     (release / "a1.ipynb").write_text(json.dumps(nb))
     problems = prefill_data(tmp_path, "a1")
