@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Compiling librosa's numba functions once (about 30 s), so that no notebook waits for it"
+	@echo "and parallel test workers never write the same cache at once (a race that can crash)."
+	$(BIN)/python -c "from course_utils.sandbox import KERNEL_WARMUP; exec(KERNEL_WARMUP)"
 	@touch $(STAMP)
 
 lab: $(STAMP)
