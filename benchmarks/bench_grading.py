@@ -127,7 +127,7 @@ def main() -> None:
     differ = {k: (v, s_par.get(k)) for k, v in s_seq.items() if s_par.get(k) != v}
     unexpected = {k: v for k, v in differ.items() if k not in exits}
     print("grades identical except the kernel exits:", not unexpected, "" if not unexpected else unexpected)
-    print("\ncourse autograde, wall seconds per submission of each kind (2 running at once):")
+    print(f"\ncourse autograde, wall seconds per submission of each kind ({args.jobs} running at once):")
     for kind, sec in per_kind.items():
         print(f"  {kind:<30} {sec:5.1f}")
     print("kernel exits (nbgrader, course):", {k: differ.get(k, (s_seq.get(k), s_par.get(k)))
