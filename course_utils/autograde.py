@@ -38,7 +38,7 @@ from pathlib import Path
 import nbformat
 
 from .jobserver import JobServer
-from .sandbox import grader_config, kernel_cache_seed, warm_caches
+from .sandbox import FIRST_JOB_UID, grader_config, kernel_cache_seed, kill_uid, warm_caches
 
 __all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "students_of"]
 
@@ -178,7 +178,7 @@ class _Grader:
         self.root = Path(tempfile.mkdtemp(prefix="course-autograde-"))
         os.chmod(self.root, 0o711)
         self.db_lock, self.release_lock = threading.Lock(), threading.Lock()
-        self.local, self.servers = threading.local(), []
+        self.local, self.servers, self.job_uids = threading.local(), [], {}
         self.release_graded: tuple[Path, bool, str] | None = None
         self.config = (course / "nbgrader_config.py").read_text()
         problems = prefill_data(self.course, assignment)
@@ -200,8 +200,9 @@ class _Grader:
                      "c.RobustExecute.interrupt_on_timeout = False",
                      "c.CourseDirectory.root = " + repr(str(job))]
         if self.sandbox:
-            overrides.append(grader_config(self.course, self.root, job, 62000 + index % 3000,
-                                             self.memory_mb, self.cache_seed))
+            self.job_uids[job] = FIRST_JOB_UID + index % 3000
+            overrides.append(grader_config(self.course, self.root, job, self.job_uids[job],
+                                           self.memory_mb, self.cache_seed))
         (job / "nbgrader_config.py").write_text(self.config + "\n\n# course autograde job\n"
                                                  + "\n".join(overrides) + "\n")
         with self.db_lock:  # a consistent snapshot, never while a merge writes
@@ -273,6 +274,8 @@ class _Grader:
             self.local.server = None
             return False, f"grading process failed: {err}"
         if code is None:
+            if job in self.job_uids and os.geteuid() == 0:  # its kernel too, not only nbgrader
+                kill_uid(self.job_uids[job])
             return False, f"grading took longer than {self.job_timeout} s"
         text = log.read_text(errors="replace") if log.is_file() else ""
         done = (job / "autograded" / student / self.assignment).is_dir()

@@ -321,3 +321,17 @@ def test_stderr_in_a_test_cell_costs_nothing_but_an_error_still_does():
     config = (Path(__file__).resolve().parent.parent / "nbgrader_config.py").read_text()
     for listing in (config, "\n".join(AUTOGRADE_PREPROCESSORS)):
         assert listing.index("StderrIsNotFailure") < listing.index("SaveAutoGrades")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-job uids exist only when grading as root")
+def test_a_timed_out_job_loses_its_kernel_too(tmp_path):
+    """kill_uid ends every process of a job's uid (the kernel outlives nbgrader otherwise), and
+    refuses any uid that is not a grading job's."""
+    from course_utils.sandbox import FIRST_JOB_UID, kill_uid
+
+    uid = FIRST_JOB_UID + 2999
+    procs = [subprocess.Popen(["sleep", "60"], user=uid, group=uid) for _ in range(2)]
+    assert kill_uid(uid) == 2
+    assert all(p.wait(timeout=10) == -signal.SIGKILL for p in procs)
+    with pytest.raises(ValueError, match="not a grading job"):
+        kill_uid(os.getuid())
