@@ -22,26 +22,14 @@ Usage::
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
-from _notebook_code import load_functions
+from _notebook_code import best_time, load_functions
 from course_utils import data, synth
 
 REPEATS = 5
 SR = 16000
-
-
-def best_time(fn, repeats: int = REPEATS) -> float:
-    """Best wall time of ``fn()`` in seconds over ``repeats`` runs, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def knf_fbank(y: np.ndarray, sr: int, n_mels: int, window: str = "hanning") -> np.ndarray:
@@ -87,8 +75,8 @@ def main() -> None:
         ref = knf_fbank(y, SR, n_mels, window)
         frames = f"{ours.shape[0]}/{ref.shape[0]}"
         diff = float(np.max(np.abs(ours - ref))) if ours.shape == ref.shape else float("nan")
-        t_ours = best_time(lambda: fbank(y, SR, n_mels=n_mels, window=window))
-        t_ref = best_time(lambda: knf_fbank(y, SR, n_mels, window))
+        t_ours = best_time(lambda: fbank(y, SR, n_mels=n_mels, window=window), REPEATS)
+        t_ref = best_time(lambda: knf_fbank(y, SR, n_mels, window), REPEATS)
         print(f"{name:<11} {n_mels:>6} {window:>8} {1e3 * t_ours:>10.1f} {1e3 * t_ref:>9.1f} "
               f"{t_ours / t_ref:>6.2f} {frames:>13} {diff:>11.1e}")
     print("max |diff| is in natural-log units (the notebook's tolerance is 5e-3); frames: ours/knf.")

@@ -24,18 +24,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from course_utils.sandbox import KERNEL_WARMUP
+
 ROOT = Path(__file__).resolve().parent.parent
 LIMITS_S = {"01": 60, "02": 60, "03": 90, "04": 90, "05": 120, "06": 180, "07": 180, "08": 180}
-
-WARMUP = """
-import numpy as np, librosa
-y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
-S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
-M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
-librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
-librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
-librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
-"""
 
 
 def run(assignment: str) -> float:
@@ -54,7 +46,7 @@ def run(assignment: str) -> float:
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*") if p.is_dir())
-    subprocess.run([sys.executable, "-c", WARMUP], check=True)
+    subprocess.run([sys.executable, "-c", KERNEL_WARMUP], check=True)
     load = os.getloadavg()[0]
     rows, failed = [], False
     for name in names:
