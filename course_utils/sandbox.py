@@ -84,6 +84,13 @@ def _plan(keep: list[Path], hide: list[Path], drop_uid: bool) -> list[Path]:
     return outer
 
 
+def _chown_tree(path: Path, uid: int) -> None:
+    """Give ``path`` and everything under it (links themselves, not their targets) to ``uid``."""
+    for root, dirs, files in os.walk(path):
+        for name in [root, *(os.path.join(root, f) for f in dirs + files)]:
+            os.lchown(name, uid, uid)
+
+
 def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int | None,
           cpu_s: int, mem_mb: int, fsize_mb: int, nproc: int, job_root: Path | None = None,
           cache_seed: Path | None = None) -> None:
@@ -107,9 +114,7 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
     seed_fd = os.open(cache_seed, os.O_RDONLY | os.O_DIRECTORY) if cache_seed and cache_seed.is_dir() else None
     if uid is not None:
         for p in keep_rw:
-            for root, dirs, files in os.walk(p):
-                for name in [root, *(os.path.join(root, f) for f in dirs + files)]:
-                    os.lchown(name, uid, uid)
+            _chown_tree(p, uid)
     _mount("--make-rprivate", "/")
     for h in _plan([p for p, _ in keeps], [p.resolve() for p in hide], uid is not None):
         mode = "1777" if h == Path("/tmp") else "0755"
@@ -131,9 +136,7 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
     for name in ("mpl", "numba", "ipython"):
         Path("/tmp", name).mkdir(mode=0o777, exist_ok=True)
         if uid is not None:
-            for root, dirs, files in os.walk(Path("/tmp", name)):
-                for entry in [root, *(os.path.join(root, f) for f in dirs + files)]:
-                    os.lchown(entry, uid, uid)
+            _chown_tree(Path("/tmp", name), uid)
         os.chmod(Path("/tmp", name), 0o777)
     mb = 1 << 20
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
