@@ -44,12 +44,6 @@ __all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "st
 
 LEDGER = ".course_autograde"
 RELEASE_COPY = "course-release-copy"  # the pseudo-student whose submission is the untouched release
-AUTOGRADE_PREPROCESSORS = [
-    "course_utils.grading.RobustExecute", "course_utils.grading.StderrIsNotFailure",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata"]
 
 
 @dataclass
@@ -138,13 +132,31 @@ def merge_submission(job_db: Path, course_db: Path, assignment: str, student: st
         return float(dst.find_submission(assignment, student).score)
 
 
+def autograde_preprocessors(course: Path) -> list[str]:
+    """The course's autograde preprocessors (from its ``nbgrader_config.py``, else nbgrader's
+    defaults), with ``course_utils.grading.RobustExecute`` in place of nbgrader's ``Execute``."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    section = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config().Autograde
+    listed = (section.autograde_preprocessors if "autograde_preprocessors" in section
+              else Autograde.class_traits()["autograde_preprocessors"].default())
+    names = [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in listed]
+    return ["course_utils.grading.RobustExecute" if import_item(n) is Execute else n for n in names]
+
+
 def grading_env() -> dict[str, str]:
-    """The environment of graded kernels and of data preparation: this one without ESC50_ROOT.
+    """The environment of graded kernels and of data preparation: this one without ESC50_ROOT,
+    with this Python's ``bin`` first on PATH (nbgrader runs ``alembic`` from there).
 
     Grading is always on the course's own data: an instructor's real ESC-50 (``ESC50_ROOT``, for
     exploring in class) is another task, slower, and not what the hidden tests' bounds measure.
     """
-    return {k: v for k, v in os.environ.items() if k != "ESC50_ROOT"}
+    env = {k: v for k, v in os.environ.items() if k != "ESC50_ROOT"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return env
 
 
 def prefill_data(course: Path, assignment: str) -> list[str]:
@@ -181,9 +193,11 @@ class _Grader:
         self.local, self.servers, self.job_uids = threading.local(), [], {}
         self.release_graded: tuple[Path, bool, str] | None = None
         self.config = (course / "nbgrader_config.py").read_text()
+        self.preprocessors = autograde_preprocessors(self.course)
+        self.expected = [nb.name for nb in release_notebooks(self.course, assignment)]
         problems = prefill_data(self.course, assignment)
         if problems:  # every kernel would fail the same way: stop before grading anyone
-            shutil.rmtree(self.root, ignore_errors=True)
+            self.close()
             raise RuntimeError("Cannot prepare the data of the notebooks, nobody was graded: "
                                + "; ".join(problems))
         self.cache_seed = None
@@ -195,7 +209,7 @@ class _Grader:
         if job.exists():
             shutil.rmtree(job)
         job.mkdir(mode=0o711)
-        overrides = [f"c.Autograde.autograde_preprocessors = {AUTOGRADE_PREPROCESSORS!r}",
+        overrides = [f"c.Autograde.autograde_preprocessors = {self.preprocessors!r}",
                      f"c.RobustExecute.timeout = {self.timeout}",
                      "c.RobustExecute.interrupt_on_timeout = False",
                      "c.CourseDirectory.root = " + repr(str(job))]
@@ -225,7 +239,7 @@ class _Grader:
         start = time.perf_counter()
         result = GradeResult(student)
         submitted = self.course / "submitted" / student / self.assignment
-        expected = [nb.name for nb in release_notebooks(self.course, self.assignment)]
+        expected = self.expected
         problems = {name: check_notebook(submitted / name) for name in expected}
         problems = {name: why for name, why in problems.items() if why}
         reason, source = "; ".join(problems.values()), None
@@ -254,13 +268,11 @@ class _Grader:
         nothing gradable left (0 points, like a blank notebook, without running it again)."""
         with self.release_lock:
             if self.release_graded is None:
-                job = self._prepare(RELEASE_COPY, -1, replace=tuple(
-                    nb.name for nb in release_notebooks(self.course, self.assignment)))
+                job = self._prepare(RELEASE_COPY, -1, replace=tuple(self.expected))
                 self.release_graded = (job, *self._run(job, RELEASE_COPY))
             return self.release_graded
 
     def _run(self, job: Path, student: str) -> tuple[bool, str]:
-        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         argv = ["autograde", self.assignment, "--student", student, "--force"]
         log = job / "autograde.log"
         server = getattr(self.local, "server", None)
@@ -269,7 +281,7 @@ class _Grader:
             with self.db_lock:
                 self.servers.append(server)
         try:
-            code = server.run(str(job), argv, str(log), path, self.job_timeout)
+            code = server.run(str(job), argv, str(log), self.job_timeout)
         except (RuntimeError, OSError, ValueError, IndexError) as err:  # the server itself failed
             self.local.server = None
             return False, f"grading process failed: {err}"

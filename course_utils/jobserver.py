@@ -7,7 +7,7 @@ sent, forks a child that runs ``nbgrader ARGV`` in the job's directory with its 
 file. The server is single-threaded, so forking it is safe; the child is a separate process, so a
 job that crashes or hangs costs only itself (the caller kills it after its time limit).
 
-Protocol (one line of JSON per job on the server's stdin): ``[job_dir, argv, log_file, PATH]``;
+Protocol (one line of JSON per job on the server's stdin): ``[job_dir, argv, log_file]``;
 the server answers ``pid N`` when the child starts and ``exit CODE`` when it has ended.
 """
 
@@ -25,9 +25,8 @@ import traceback
 __all__ = ["JobServer"]
 
 
-def _child(job: str, argv: list[str], log: str, path: str) -> int:
+def _child(job: str, argv: list[str], log: str) -> int:
     os.chdir(job)
-    os.environ["PATH"] = path
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -60,11 +59,11 @@ def serve() -> None:
     from . import grading  # noqa: F401
 
     for line in sys.stdin:
-        job, argv, log, path = json.loads(line)
+        job, argv, log = json.loads(line)
         pid = os.fork()
         if pid == 0:
             report.close()
-            os._exit(_child(job, argv, log, path))
+            os._exit(_child(job, argv, log))
         report.write(f"pid {pid}\n")
         _, status = os.waitpid(pid, 0)
         report.write(f"exit {os.waitstatus_to_exitcode(status)}\n")
@@ -74,6 +73,7 @@ class JobServer:
     """The caller's side: one server process, used by one thread at a time."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
+        """Start the server with ``env`` (default: this process's environment) for every job."""
         self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.jobserver"], env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False)
         self.buffer = b""
@@ -91,9 +91,9 @@ class JobServer:
         line, self.buffer = self.buffer.split(b"\n", 1)
         return line.decode()
 
-    def run(self, job: str, argv: list[str], log: str, path: str, timeout: float) -> int | None:
+    def run(self, job: str, argv: list[str], log: str, timeout: float) -> int | None:
         """Run ``nbgrader ARGV`` in ``job``; its exit code, or None if it ran out of time (killed)."""
-        self.proc.stdin.write((json.dumps([job, argv, log, path]) + "\n").encode())
+        self.proc.stdin.write((json.dumps([job, argv, log]) + "\n").encode())
         self.proc.stdin.flush()
         pid = int(self._line(time.monotonic() + 120).split()[1])
         line = self._line(time.monotonic() + timeout)

@@ -302,7 +302,7 @@ def test_stderr_in_a_test_cell_costs_nothing_but_an_error_still_does():
     import nbformat
     from nbgrader.utils import determine_grade
 
-    from course_utils.autograde import AUTOGRADE_PREPROCESSORS
+    from course_utils.autograde import autograde_preprocessors
     from course_utils.grading import StderrIsNotFailure
 
     def grade_cell(*outputs):
@@ -318,8 +318,9 @@ def test_stderr_in_a_test_cell_costs_nothing_but_an_error_still_does():
                         nbformat.v4.new_output("error", ename="AssertionError", evalue="x", traceback=[]))
     StderrIsNotFailure().preprocess_cell(failed, {}, 0)
     assert determine_grade(failed)[0] == 0
-    config = (Path(__file__).resolve().parent.parent / "nbgrader_config.py").read_text()
-    for listing in (config, "\n".join(AUTOGRADE_PREPROCESSORS)):
+    root = Path(__file__).resolve().parent.parent
+    config = (root / "nbgrader_config.py").read_text()
+    for listing in (config, "\n".join(autograde_preprocessors(root))):
         assert listing.index("StderrIsNotFailure") < listing.index("SaveAutoGrades")
 
 
