@@ -3,6 +3,8 @@
 #   make test       create .venv, install the course with its test tools, run every test
 #   make release    regenerate notebooks/ (the student release) from solutions/
 #   make benchmark  print the speed tables of benchmarks/
+#   make system-deps  (Debian/Ubuntu, as root) chromium, PostgreSQL and JupyterHub's npm proxy:
+#                   what the hub, browser and PostgreSQL tests and `course hub` need
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -12,7 +14,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JOBS ?= 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: env lab test release benchmark clean
+.PHONY: env lab test release benchmark clean system-deps
 
 env: $(STAMP)
 
@@ -20,10 +22,10 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0] + ": install it or run make PYTHON=/path/to/python3.11"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,hub,postgres]'
 	@echo "Compiling librosa's numba functions once (about 30 s), so that no notebook waits for it"
 	@echo "and parallel test workers never write the same cache at once (a race that can crash)."
-	$(BIN)/python -c "from course_utils.sandbox import KERNEL_WARMUP; exec(KERNEL_WARMUP)"
+	$(BIN)/python -c "from course_utils.grader.sandbox import KERNEL_WARMUP; exec(KERNEL_WARMUP)"
 	@touch $(STAMP)
 
 lab: $(STAMP)
@@ -38,6 +40,15 @@ release: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
 	@for b in benchmarks/bench_*.py; do $(BIN)/python "$$b" || exit 1; done
+
+system-deps:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "Debian packages present: chromium, postgresql"; fi
+	npm ci --no-audit --no-fund --loglevel=error
 
 clean:
 	rm -rf $(VENV) .pytest_cache submitted autograded feedback gradebook.db

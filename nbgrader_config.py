@@ -26,7 +26,7 @@ c.Execute.interrupt_on_timeout = True
 # tests fail by raising). `course autograde` uses the same list with RobustExecute for Execute.
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.Execute",
-    "course_utils.grading.StderrIsNotFailure",
+    "course_utils.grader.grading.StderrIsNotFailure",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -40,6 +40,6 @@ c.Autograde.autograde_preprocessors = [
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "course_utils.grading.HideTracebacks",
+    "course_utils.grader.grading.HideTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from course_utils.sandbox import KERNEL_WARMUP, kernel_cache_seed, warm_caches
+from course_utils.grader.sandbox import KERNEL_WARMUP, kernel_cache_seed, warm_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +107,7 @@ def main() -> None:
                             "--force"], cwd=course, check=True, capture_output=True, env=_env())
             make_class(course, args.assignment, args.n)
             cmd = ([sys.executable, "-m", "nbgrader", "autograde", args.assignment] if mode == "nbgrader"
-                   else [sys.executable, "-m", "course_utils.cli", "autograde", args.assignment,
+                   else [sys.executable, "-m", "course_utils.grader.cli", "autograde", args.assignment,
                          "--jobs", str(args.jobs)])
             start = time.perf_counter()
             subprocess.run(cmd, cwd=course, capture_output=True, env=_env())

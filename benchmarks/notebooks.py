@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from course_utils.sandbox import KERNEL_WARMUP
+from course_utils.grader.sandbox import KERNEL_WARMUP
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMITS_S = {"01": 60, "02": 60, "03": 90, "04": 90, "05": 120, "06": 180, "07": 180, "08": 180}

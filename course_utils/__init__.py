@@ -13,7 +13,7 @@ Modules:
     datasets: ESC-50-format datasets (synthetic generator, loader, torch Dataset); notebooks 05-06.
     esc_synth: the sound generators of the synthetic ESC-style dataset.
     music: procedural songs (melodies, harmonics, percussion) for notebook 07.
-    grading, sandbox, autograde, collect, report, cli: the instructors' ``course`` command.
+    grader: the instructors' grading system (the ``course`` command); notebooks never import it.
 
 Nothing here is a function a student is asked to write: later notebooks use librosa or torch
 for what an earlier notebook taught.

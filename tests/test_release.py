@@ -107,7 +107,7 @@ def test_generated_data_is_declared_for_prefill(assignment):
     """A notebook that generates a data set on first use lists how in metadata course.prefill.
 
     Graded kernels see the data cache read-only, so `course autograde` builds the data first from
-    these statements (course_utils.autograde.prefill_data); each call the notebook makes must
+    these statements (course_utils.grader.autograde.prefill_data); each call the notebook makes must
     have a statement of the same function there.
     """
     nb = json.loads((SOLUTIONS / assignment / notebook_name(assignment)).read_text())

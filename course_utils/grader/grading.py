@@ -70,7 +70,7 @@ class RobustExecute(Execute):
     max_output_bytes = Integer(1_000_000, help="output kept per cell, in bytes").tag(config=True)
     # Never interrupt-and-wait: a cell that ignores SIGINT would hang every following cell.
     interrupt_on_timeout = Bool(False, help="see nbclient; False here on purpose").tag(config=True)
-    sandbox = Bool(False, help="start kernels with course_utils.sandbox.SandboxKernelManager"
+    sandbox = Bool(False, help="start kernels with course_utils.grader.sandbox.SandboxKernelManager"
                    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):

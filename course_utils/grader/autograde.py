@@ -14,8 +14,8 @@ Design (nbgrader does the grading; this module only schedules it):
 * A submission that cannot be graded as it is (invalid JSON, a wrong notebook format, a missing
   notebook, or a grader crash) is graded as the untouched release in its place (0 points) and the
   reason is recorded, so every student ends with a grade and a reason.
-* Student code runs under ``course_utils.grading.RobustExecute`` (dead kernels and hung cells cost
-  the cell, not the grade) in ``course_utils.sandbox`` (no network, hidden course files, resource
+* Student code runs under ``course_utils.grader.grading.RobustExecute`` (dead kernels and hung cells cost
+  the cell, not the grade) in ``course_utils.grader.sandbox`` (no network, hidden course files, resource
   limits, an unprivileged uid when run as root).
 """
 
@@ -134,7 +134,7 @@ def merge_submission(job_db: Path, course_db: Path, assignment: str, student: st
 
 def autograde_preprocessors(course: Path) -> list[str]:
     """The course's autograde preprocessors (from its ``nbgrader_config.py``, else nbgrader's
-    defaults), with ``course_utils.grading.RobustExecute`` in place of nbgrader's ``Execute``."""
+    defaults), with ``course_utils.grader.grading.RobustExecute`` in place of nbgrader's ``Execute``."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
@@ -144,7 +144,7 @@ def autograde_preprocessors(course: Path) -> list[str]:
     listed = (section.autograde_preprocessors if "autograde_preprocessors" in section
               else Autograde.class_traits()["autograde_preprocessors"].default())
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in listed]
-    return ["course_utils.grading.RobustExecute" if import_item(n) is Execute else n for n in names]
+    return ["course_utils.grader.grading.RobustExecute" if import_item(n) is Execute else n for n in names]
 
 
 def grading_env() -> dict[str, str]:
@@ -341,7 +341,7 @@ def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] 
         students: only these students (default: every one with a submission).
         force: regrade students already graded with an unchanged submission.
         timeout: seconds per cell before it is stopped.
-        sandbox: run student code in ``course_utils.sandbox`` (needs ``unshare``).
+        sandbox: run student code in ``course_utils.grader.sandbox`` (needs ``unshare``).
         job_timeout: seconds for one student's whole notebook set.
         memory_mb: address-space limit of a sandboxed kernel, in MB.
         progress: show a tqdm progress bar.

@@ -1,9 +1,9 @@
 """Run an untrusted kernel (a student's notebook being autograded) in a sandbox.
 
-Used by ``course autograde`` (``course_utils.autograde``), never by students. The kernel is
+Used by ``course autograde`` (``course_utils.grader.autograde``), never by students. The kernel is
 started as::
 
-    unshare [--user --map-root-user] --net --mount -- python -m course_utils.sandbox [options] -- KERNEL...
+    unshare [--user --map-root-user] --net --mount -- python -m course_utils.grader.sandbox [options] -- KERNEL...
 
 and this module, now root of a new mount and network namespace, then
 
@@ -104,10 +104,10 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
     keep_rw = [p.resolve() for p in keep_rw]
     if uid is not None:
         if job_root is None:
-            raise SystemExit("course_utils.sandbox: --uid needs --job-root")
+            raise SystemExit("course_utils.grader.sandbox: --uid needs --job-root")
         outside = [p for p in keep_rw if job_root.resolve() not in p.parents]
         if outside:
-            raise SystemExit(f"course_utils.sandbox: writable paths outside the job root: {outside}")
+            raise SystemExit(f"course_utils.grader.sandbox: writable paths outside the job root: {outside}")
     keeps = sorted([(p, False) for p in keep_ro] + [(p, True) for p in keep_rw],
                    key=lambda kv: len(kv[0].parts))
     fds = {p: os.open(p, os.O_PATH) for p, _ in keeps}
@@ -153,12 +153,12 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point inside the namespaces: ``python -m course_utils.sandbox OPTIONS -- KERNEL...``."""
+    """Entry point inside the namespaces: ``python -m course_utils.grader.sandbox OPTIONS -- KERNEL...``."""
     argv = sys.argv[1:] if argv is None else argv
     if "--" not in argv:
-        sys.exit("usage: python -m course_utils.sandbox [options] -- kernel command...")
+        sys.exit("usage: python -m course_utils.grader.sandbox [options] -- kernel command...")
     split = argv.index("--")
-    parser = argparse.ArgumentParser(prog="course_utils.sandbox")
+    parser = argparse.ArgumentParser(prog="course_utils.grader.sandbox")
     parser.add_argument("--keep-ro", action="append", default=[], type=Path)
     parser.add_argument("--keep-rw", action="append", default=[], type=Path)
     parser.add_argument("--hide", action="append", default=[], type=Path)
@@ -253,10 +253,10 @@ def warm_caches(seed: Path) -> Path | None:
 def grader_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int,
                   cache_seed: Path | None = None) -> str:
     """The nbgrader config lines that make a grading job start its kernels in this sandbox."""
-    from . import data
+    from .. import data
 
     cache_dir = data.cache_dir()
-    keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parent]
+    keep = [sys.prefix, sys.base_prefix, Path(__file__).resolve().parents[1]]  # course_utils/
     try:
         keep.append(data.data_dir())
     except FileNotFoundError:
@@ -279,10 +279,10 @@ def grader_config(course: Path, grading_root: Path, job: Path, uid: int, memory_
 class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel through :func:`main`, talking over IPC sockets.
 
-    Configured by ``course autograde`` for each job (see ``course_utils.autograde``).
+    Configured by ``course autograde`` for each job (see ``course_utils.grader.autograde``).
     """
 
-    sandbox_args = List(Unicode(), help="options for course_utils.sandbox").tag(config=True)
+    sandbox_args = List(Unicode(), help="options for course_utils.grader.sandbox").tag(config=True)
     ipc_dir = Unicode(help="directory of the kernel's sockets and connection file").tag(config=True)
     unprivileged_uid = Integer(-1, help="uid to drop to (root only); -1 for none").tag(config=True)
     job_root = Unicode(help="the job's private directory (writable paths must lie inside)").tag(config=True)
@@ -302,7 +302,7 @@ class SandboxKernelManager(AsyncKernelManager):
         args = list(self.sandbox_args) + (["--keep-rw", self.ipc_dir] if self.ipc_dir else [])
         if self.unprivileged_uid >= 0 and os.geteuid() == 0:
             args += ["--uid", str(self.unprivileged_uid), "--job-root", self.job_root]
-        return [*ns, "--", sys.executable, "-m", "course_utils.sandbox", *args, "--", *cmd]
+        return [*ns, "--", sys.executable, "-m", "course_utils.grader.sandbox", *args, "--", *cmd]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Starting ``nbgrader autograde`` costs about 2.5 s of CPU per student before any student code runs
 (interpreter start-up and imports). ``course autograde`` instead keeps one server process per
-worker (``python -m course_utils.jobserver``): it imports nbgrader once and, for every job it is
+worker (``python -m course_utils.grader.jobserver``): it imports nbgrader once and, for every job it is
 sent, forks a child that runs ``nbgrader ARGV`` in the job's directory with its output in a log
 file. The server is single-threaded, so forking it is safe; the child is a separate process, so a
 job that crashes or hangs costs only itself (the caller kills it after its time limit).
@@ -49,7 +49,7 @@ def _child(job: str, argv: list[str], log: str) -> int:
 
 
 def serve() -> None:
-    """The server loop (``python -m course_utils.jobserver``)."""
+    """The server loop (``python -m course_utils.grader.jobserver``)."""
     report = os.fdopen(os.dup(1), "w", buffering=1)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # stray prints never reach the protocol
@@ -74,7 +74,7 @@ class JobServer:
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         """Start the server with ``env`` (default: this process's environment) for every job."""
-        self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.jobserver"], env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.grader.jobserver"], env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False)
         self.buffer = b""
 
