@@ -5,6 +5,7 @@
     course autograde ASSIGNMENT [--jobs N]    grade every submission, N at a time, sandboxed
     course feedback ASSIGNMENT                feedback HTML without hidden tests
     course report ASSIGNMENT                  scores.csv and plots in reports/ASSIGNMENT/
+    course hub start|stop|status              JupyterHub for a class on this server (root; docs/hub.md)
 
 Run it in the course directory (the repository root) or pass ``--course DIR``.
 """
@@ -15,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 __all__ = ["main"]
@@ -80,6 +82,24 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_hub(args) -> int:
+    from . import hub
+
+    paths = hub.HubPaths(args.state) if args.state else hub.HubPaths.default(hub.course_id_of(args.course))
+    if args.action == "start":
+        students = hub.read_roster(args.roster) if args.roster else []
+        started = time.monotonic()
+        url = hub.start(args.course, args.instructor, students, paths, port=args.port, ip=args.ip,
+                        prefix=args.groups)
+        print(f"hub running at {url} ({len(students)} students, instructor {args.instructor}) "
+              f"after {time.monotonic() - started:.1f} s; state in {paths.state}")
+    elif args.action == "stop":
+        print("hub stopped" if hub.stop(paths) else f"no hub running (state {paths.state})")
+    else:
+        print(hub.status(paths))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
     parser.add_argument("--course", type=Path, default=Path.cwd(),
@@ -111,6 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("--out", type=Path, default=None)
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("hub", help="JupyterHub for a class on this server (root; docs/hub.md)")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("--roster", type=Path, help="student logins, one a line, or an LMS roster CSV")
+    p.add_argument("--instructor", default=os.environ.get("SUDO_USER") or "instructor",
+                   help="the account that owns the course and has the formgrader "
+                        "(default: the sudo user, else 'instructor')")
+    p.add_argument("--port", type=int, default=8000, help="public port (default 8000; +1, +2 internal)")
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--state", type=Path, help="state folder (default /var/lib/course-hub/COURSE_ID)")
+    p.add_argument("--groups", help="prefix of the two groups (default: the course id)")
+    p.set_defaults(func=cmd_hub)
     args = parser.parse_args(argv)
     args.course = args.course.resolve()
     if not (args.course / "nbgrader_config.py").is_file():
