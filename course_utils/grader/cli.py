@@ -1,10 +1,11 @@
 """The ``course`` command for instructors: a thin layer over nbgrader.
 
     course release [ASSIGNMENT...]           regenerate notebooks/ from solutions/
-    course collect ASSIGNMENT FOLDER          import submissions into submitted/
+    course collect ASSIGNMENT FOLDER_OR_ZIP   import submissions (plain, Canvas, Moodle) into submitted/
     course autograde ASSIGNMENT [--jobs N]    grade every submission, N at a time, sandboxed
     course feedback ASSIGNMENT                feedback HTML without hidden tests
     course report ASSIGNMENT                  scores.csv and plots in reports/ASSIGNMENT/
+    course export ASSIGNMENT --lms canvas     the grade file Canvas or Moodle imports
     course hub start|stop|status              JupyterHub for a class on this server (root; docs/hub.md)
 
 Run it in the course directory (the repository root) or pass ``--course DIR``.
@@ -48,13 +49,30 @@ def cmd_release(args) -> int:
 def cmd_collect(args) -> int:
     from .collect import collect
 
-    report = collect(args.course, args.assignment, args.folder, force=args.force)
+    report = collect(args.course, args.assignment, args.folder, force=args.force,
+                     roster=args.roster, id_column=args.id_column)
     width = max((len(r.source) for r in report), default=6)
     for r in report:
         print(f"{r.source:<{width}}  {r.student:<16} {r.status:<9} {r.reason}")
     placed = sum(r.status in ("collected", "renamed") for r in report)
     print(f"{placed} of {len(report)} submissions placed in submitted/*/{args.assignment}/")
     return 0 if all(r.status != "rejected" for r in report) else 1
+
+
+def cmd_export(args) -> int:
+    from .export import export
+
+    done = export(args.course, args.assignment, args.lms, roster=args.roster, out=args.out,
+                  missing_as_zero=args.missing_as_zero, id_column=args.id_column,
+                  column=args.column, key=args.moodle_key)
+    for warning in done.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {done.path}: {done.rows} rows, column {done.column!r}, {done.scored} scores, "
+          f"{done.blank} left empty (no submission)")
+    if done.unmatched:
+        print(f"NOT in the file (graded, but not in the roster): {', '.join(done.unmatched)}",
+              file=sys.stderr)
+    return 1 if done.unmatched else 0
 
 
 def cmd_autograde(args) -> int:
@@ -112,7 +130,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("folder", type=Path)
     p.add_argument("--force", action="store_true", help="replace submissions already collected")
+    p.add_argument("--roster", type=Path, help="the LMS's class list as CSV (docs/lms.md)")
+    p.add_argument("--id-column", help="roster column that becomes the nbgrader id "
+                                       "(default: ID for Canvas, Email address for Moodle)")
     p.set_defaults(func=cmd_collect)
+    p = sub.add_parser("export", help="grade import file for Canvas or Moodle")
+    p.add_argument("assignment")
+    p.add_argument("--lms", choices=("canvas", "moodle"), required=True)
+    p.add_argument("--roster", type=Path, help="the LMS's class list as CSV (docs/lms.md)")
+    p.add_argument("--id-column", help="roster column holding the nbgrader ids (as for collect)")
+    p.add_argument("--out", type=Path, help="file to write (default reports/ASSIGNMENT/ASSIGNMENT_LMS.csv)")
+    p.add_argument("--missing-as-zero", action="store_true",
+                   help="0 for students without a submission (default: an empty cell)")
+    p.add_argument("--column", help="grade column name (default: from the roster, else the assignment)")
+    p.add_argument("--moodle-key", choices=("email", "idnumber"), default="email",
+                   help="what Moodle matches students by (default email)")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("autograde", help="grade every submission of an assignment")
     p.add_argument("assignment")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
