@@ -6,6 +6,7 @@
     course feedback ASSIGNMENT                feedback HTML without hidden tests
     course report ASSIGNMENT                  scores.csv and plots in reports/ASSIGNMENT/
     course export ASSIGNMENT --lms canvas     the grade file Canvas or Moodle imports
+    course lab [--student]                    JupyterLab: instructor mode (formgrader) or student mode
     course hub start|stop|status              JupyterHub for a class on this server (root; docs/hub.md)
 
 Run it in the course directory (the repository root) or pass ``--course DIR``.
@@ -100,6 +101,14 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_lab(args) -> int:
+    from .lab import launch
+
+    launch(args.course, "student" if args.student else "instructor", port=args.port,
+           open_browser=not args.no_browser, allow_root=args.allow_root)
+    return 0  # not reached: launch() replaces this process by JupyterLab
+
+
 def cmd_hub(args) -> int:
     from . import hub
 
@@ -164,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("--out", type=Path, default=None)
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("lab", help="JupyterLab on the course (instructor mode unless --student)")
+    p.add_argument("--student", action="store_true",
+                   help="student mode on notebooks/ (Validate only; the Assignment List where an "
+                        "exchange exists), as make lab opens it")
+    p.add_argument("--port", type=int, default=None, help="port (default: Jupyter's, 8888)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--allow-root", action="store_true", help="passed to JupyterLab (run as root)")
+    p.set_defaults(func=cmd_lab)
     p = sub.add_parser("hub", help="JupyterHub for a class on this server (root; docs/hub.md)")
     p.add_argument("action", choices=("start", "stop", "status"))
     p.add_argument("--roster", type=Path, help="student logins, one a line, or an LMS roster CSV")
