@@ -32,7 +32,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-CATALOGUES = ("01_audio_basics", "02_stft")
+CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc")
 
 
 @dataclass(frozen=True)
