@@ -1,7 +1,7 @@
 """Regenerate the course's shipped audio clips and ``data/registry.json``.
 
-Every clip in ``data/`` is made here from scratch, offline, with no recording
-and no download:
+Every clip in ``data/`` but one is made here from scratch, offline, with no
+recording and no download:
 
 * ``speech_low.wav``, ``speech_high.wav``, ``welcome.wav``: English speech
   synthesised by espeak-ng (voices ``en-us+m3``, ``en-us+f3``, ``en-gb+f2``).
@@ -10,17 +10,25 @@ and no download:
   both written as MIDI by this script and rendered by FluidSynth with the
   FluidR3_GM soundfont.
 
-Then the clips are converted to 22050 Hz mono, peak-normalised, written, and
-their SHA-256 checksums, durations, licences and provenance are stored in
-``registry.json`` (read by ``course_utils`` to find and verify a clip by name).
+These are converted to 22050 Hz mono, peak-normalised and written. The one
+real recording,
+
+* ``arctic_a0007.wav``: a human voice from the CMU ARCTIC database (speaker
+  awb), is copied byte for byte, unmodified (16 kHz), from the source
+  distribution of pysptk, which ships it with its licence; the script downloads
+  that sdist with pip (PyPI) and checks its SHA-256 first.
+
+Then every clip's SHA-256 checksum, duration, licence and provenance are stored
+in ``registry.json`` (read by ``course_utils`` to find and verify a clip by name).
 
 The course itself never runs this script; it is kept so anyone can see and
 redo how the data was made. Its dependencies are therefore its own:
 
 * system tools: ``apt-get install espeak-ng fluidsynth fluid-soundfont-gm``
-* Python: numpy, soundfile (>= 0.13, with libsndfile >= 1.1 for MP3), soxr.
-  The MIDI files are written by a small writer below, so no MIDI package is
-  needed.
+* Python: numpy, soundfile (>= 0.13, with libsndfile >= 1.1 for MP3), soxr,
+  and pip with access to PyPI (for the pysptk sdist only; pysptk is not
+  installed). The MIDI files are written by a small writer below, so no MIDI
+  package is needed.
 
 Usage::
 
@@ -42,6 +50,8 @@ import json
 import shutil
 import struct
 import subprocess
+import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -70,6 +80,18 @@ SOUNDFONT_NOTICE = (
     "instrument samples from FluidR3_GM.sf2 (Copyright 2000-2002, 2008 Frank Wen; "
     "2008 Toby Smithe), MIT licence, Debian package fluid-soundfont-gm; "
     "notice reproduced in data/README.md"
+)
+
+ARCTIC_SDIST = "pysptk==1.0.1"
+"""The source distribution that ships the CMU ARCTIC clip (pysptk/example_audio_data/)."""
+ARCTIC_SDIST_SHA256 = "78b1c9338bf795a41cdc3ff03fcd4699c401c323f54630bb71a19710078d0b3f"
+ARCTIC_MEMBER = "pysptk-1.0.1/pysptk/example_audio_data/"
+ARCTIC_TEXT = "And you always want to see it in the superlative degree."
+ARCTIC_LICENCE = (
+    "CMU ARCTIC licence (Carnegie Mellon University, Copyright (c) 2003): free for use for any "
+    "purpose, commercial or otherwise; the copyright notice, conditions and disclaimer must be "
+    "kept, modifications marked and the authors' names kept; notice reproduced verbatim in "
+    "data/README.md"
 )
 
 
@@ -425,6 +447,64 @@ def render_midi(midi: Path, workdir: Path) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
+# The real recording (CMU ARCTIC, from the pysptk sdist)
+# --------------------------------------------------------------------------
+
+def download_pysptk_sdist(workdir: Path) -> Path:
+    """Download the pysptk source distribution with pip and check its SHA-256.
+
+    ``--no-binary pysptk`` makes pip fetch the sdist, the same archive on every platform, rather
+    than a platform wheel; ``--no-binary :all:`` would also demand pysptk's build requirements
+    (numpy, Cython) as sources, and pip fails building them (it prepares the sdist's metadata
+    even for a download). Nothing is built or installed.
+
+    Args:
+        workdir: a scratch directory to download into.
+
+    Returns:
+        The path of ``pysptk-1.0.1.tar.gz``.
+
+    Raises:
+        RuntimeError: pip failed, or the archive is not the one this script was written for.
+    """
+    run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
+         "pysptk", ARCTIC_SDIST, "-d", str(workdir)])
+    sdist = workdir / "pysptk-1.0.1.tar.gz"
+    digest = sha256(sdist)
+    if digest != ARCTIC_SDIST_SHA256:
+        raise RuntimeError(f"{sdist.name} has sha256 {digest}, expected {ARCTIC_SDIST_SHA256}")
+    return sdist
+
+
+def extract_arctic(sdist: Path, out_dir: Path) -> tuple[Path, str]:
+    """Copy ``arctic_a0007.wav`` out of the pysptk sdist, byte for byte, and read its licence.
+
+    The licence (``example_audio_data/COPYING``) asks that its notice be kept: this function
+    checks that ``data/README.md`` reproduces it verbatim.
+
+    Args:
+        sdist: the pysptk source archive.
+        out_dir: where to write ``arctic_a0007.wav``.
+
+    Returns:
+        ``(path, notice)``: the written file and the text of the licence notice.
+
+    Raises:
+        RuntimeError: data/README.md does not contain the notice, character for character.
+    """
+    with tarfile.open(sdist) as tar:
+        wav = tar.extractfile(ARCTIC_MEMBER + "arctic_a0007.wav").read()
+        notice = tar.extractfile(ARCTIC_MEMBER + "COPYING").read().decode("utf-8")
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    if notice.strip() not in readme:
+        raise RuntimeError("data/README.md must reproduce the CMU ARCTIC licence notice verbatim "
+                           "(in a text block, exactly as in COPYING):\n" + notice)
+    path = out_dir / "arctic_a0007.wav"
+    path.write_bytes(wav)
+    return path, notice
+
+
+# --------------------------------------------------------------------------
 # Writing and registry
 # --------------------------------------------------------------------------
 
@@ -545,6 +625,17 @@ def make_all(out_dir: Path) -> dict:
             "chorus off), mixed to mono, peak -3 dBFS (headroom for MP3), encoded by "
             f"libsndfile {sf.__libsndfile_version__} (LAME) as constant-bitrate MP3, "
             "22050 Hz")
+
+        path, _ = extract_arctic(download_pysptk_sdist(work), out_dir)
+        registry["arctic_a0007"] = registry_entry(
+            path, "Real speech (a human voice, Scottish-accented English, male; CMU ARCTIC speaker "
+            f'awb, utterance arctic_a0007): "{ARCTIC_TEXT}"',
+            ARCTIC_LICENCE,
+            "Recorded for the CMU ARCTIC speech synthesis databases (Kominek and Black, Carnegie "
+            "Mellon University, 2003), cmu_us_awb_arctic; 16000 Hz mono PCM_16 as shipped in "
+            f"pysptk 1.0.1's source distribution (pysptk/example_audio_data/, sdist sha256 "
+            f"{ARCTIC_SDIST_SHA256[:16]}...), copied byte for byte, unmodified; extracted by "
+            "data/generate.py")
 
     (out_dir / "registry.json").write_text(json.dumps(registry, sort_keys=True, indent=2) + "\n")
     return registry

@@ -10,7 +10,9 @@ import pytest
 
 from course_utils import data
 
-EXPECTED = {"speech_low", "speech_high", "welcome", "violin", "song"}
+EXPECTED = {"speech_low", "speech_high", "welcome", "violin", "song", "arctic_a0007"}
+ARCTIC_SHA256 = "1b850392f8c87ee2efe5a686523f1bab61d2a38d59bc43d1127e17e406f9e57d"
+"""pysptk 1.0.1's example_audio_data/arctic_a0007.wav: the real recording is shipped unmodified."""
 
 
 def test_registry_lists_the_shipped_clips():
@@ -41,6 +43,28 @@ def test_every_clip_loads_with_registry_facts(name):
     assert sr == entry["sr"] and y.ndim == 1 and y.dtype == np.float32
     assert abs(len(y) / sr - entry["duration_s"]) < 0.06  # mp3 decoders may pad a frame
     assert 0.05 < np.max(np.abs(y)) <= 1.0
+
+
+def test_every_clip_matches_its_checksum():
+    for name in data.available():
+        assert data.sha256(data.path(name, verify=False)) == data.info(name)["sha256"], name
+
+
+def test_real_voice_is_the_unmodified_cmu_arctic_recording():
+    """The one recorded clip: pysptk's copy byte for byte, 16 kHz, 4.0 s, its licence notice kept."""
+    entry = data.info("arctic_a0007")
+    assert entry["sha256"] == ARCTIC_SHA256 == data.sha256(data.path("arctic_a0007"))
+    assert (entry["sr"], entry["channels"], entry["duration_s"]) == (16000, 1, 4.0)
+    y, sr = data.load_example("arctic_a0007")
+    assert sr == 16000 and len(y) == 64000
+    y22, sr22 = data.load_example("arctic_a0007", sr=22050)
+    assert sr22 == 22050 and abs(len(y22) - 88200) <= 1
+    readme = (data.data_dir() / "README.md").read_text()
+    for line in ("This voice is free for use for any purpose (commercial or otherwise)",
+                 "###                     Carnegie Mellon University                        ##",
+                 "###   2. Any modifications must be clearly marked as such.                ##",
+                 "###  See http://www.festvox.org/cmu_arctic/ for more details              ##"):
+        assert line in readme, f"data/README.md must keep the CMU ARCTIC notice verbatim: {line!r}"
 
 
 def test_load_example_resamples():
