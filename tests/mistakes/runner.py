@@ -32,7 +32,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc")
+CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc", "04_griffin_lim")
 
 
 @dataclass(frozen=True)
@@ -94,14 +94,16 @@ def _message(err: BaseException) -> str:
 class Session:
     """A solution notebook executed once, whose graded cells can be swapped for variants."""
 
-    def __init__(self, assignment: str, skip: dict | None = None, not_rerun: dict | None = None):
+    def __init__(self, assignment: str, skip: dict | None = None, not_rerun: dict | None = None,
+                 only_graded: bool = False, keep: tuple = ()):
         self.assignment = assignment
         self.skip = dict(skip or {})
         self.not_rerun = dict(not_rerun or {})
+        self.only_graded, self.keep = only_graded, tuple(keep)
         path = SOLUTIONS / assignment / f"{assignment}.ipynb"
         nb = nbformat.read(path, as_version=4)
         self.cells = []                 # (index, grade_id or "", kind, section, source)
-        section = ""
+        section, part = "", ""
         for i, cell in enumerate(nb.cells):
             if cell.cell_type == "markdown":
                 heading = re.match(r"## (.+)", cell.source)
@@ -109,13 +111,15 @@ class Session:
                 continue
             meta = cell.metadata.get("nbgrader", {})
             kind = "grade" if meta.get("grade") else "solution" if meta.get("solution") else "code"
-            self.cells.append((i, meta.get("grade_id", ""), kind, section, cell.source))
-        ids = {c[1] for c in self.cells}
-        unknown = [k for k in [*self.skip, *self.not_rerun] if not self._find(k)]
+            if kind == "solution":
+                part = section
+            # a section with grade cells but no solution cell tests the part before it
+            self.cells.append((i, meta.get("grade_id", ""), kind, part if kind == "grade" else section,
+                               cell.source))
+        unknown = [k for k in [*self.skip, *self.not_rerun, *self.keep] if not self._find(k)]
         if unknown:
             raise KeyError(f"{assignment}: SKIP/NOT_RERUN name cells that do not exist: {unknown} "
                            "(a grade_id, or 'cell N' for cell index N, or 'starts: text').")
-        self.ids = ids
         self.cell_seconds: dict[str, float] = {}
         self.load_seconds = 0.0
         self.ns: dict = {}
@@ -129,7 +133,9 @@ class Session:
         return [c for c in self.cells if c[1] == key]
 
     def _skipped(self, cell) -> bool:
-        return any(cell in self._find(k) for k in self.skip)
+        if any(cell in self._find(k) for k in [*self.skip, *self.not_rerun]):
+            return True
+        return self.only_graded and not cell[1] and not any(cell in self._find(k) for k in self.keep)
 
     def _exec(self, source: str, label: str):
         code = compile(_python_only(source), f"<{self.assignment}:{label}>", "exec", dont_inherit=True)
@@ -152,11 +158,16 @@ class Session:
                 os.chdir(old)
 
     def load(self, work):
-        """Execute the notebook (minus SKIP) once, in notebook order, then call ``work()``."""
+        """Execute the notebook (minus SKIP) once, in notebook order, then call ``work()``.
+
+        A failing grade cell is recorded in ``self.baseline`` (the solution must pass them all);
+        any other failing cell stops the load.
+        """
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         self.ns = {"__name__": "__main__", "display": lambda *a, **k: None}
+        self.baseline = {}
         with self._in_workdir():
             start = time.perf_counter()
             for cell in self.cells:
@@ -166,6 +177,9 @@ class Session:
                 try:
                     self._exec(cell[4], cell[1] or f"cell {cell[0]}")
                 except Exception as err:
+                    if cell[2] == "grade":
+                        self.baseline[cell[1]] = _message(err)
+                        continue
                     raise RuntimeError(f"{self.assignment}: cell {cell[0]} ({cell[1] or 'ungraded'}) "
                                        f"failed while loading the solution: {_message(err)}\n"
                                        + traceback.format_exc(limit=-3)) from err
@@ -302,15 +316,9 @@ def catalogue(assignment: str):
 def run(assignment: str) -> Report:
     """Load the solution once, check it passes, try every variant of its catalogue."""
     cat = catalogue(assignment)
-    session = Session(assignment, getattr(cat, "SKIP", {}), getattr(cat, "NOT_RERUN", {}))
+    session = Session(assignment, getattr(cat, "SKIP", {}), getattr(cat, "NOT_RERUN", {}),
+                      getattr(cat, "ONLY_GRADED", False), getattr(cat, "KEEP", ()))
     start = time.perf_counter()
-
-    def work():
-        parts = {v.cell for v in cat.VARIANTS}
-        baseline = {}
-        for part in sorted(parts):
-            baseline.update(session.run_grade_cells(session.grade_cells(part)))
-        return baseline, [session.try_variant(v) for v in cat.VARIANTS]
-
-    baseline, outcomes = session.load(work)
-    return Report(assignment, baseline, outcomes, session.load_seconds, time.perf_counter() - start)
+    outcomes = session.load(lambda: [session.try_variant(v) for v in cat.VARIANTS])
+    return Report(assignment, session.baseline, outcomes, session.load_seconds,
+                  time.perf_counter() - start)
