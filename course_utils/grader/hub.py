@@ -19,16 +19,15 @@ What it sets up, and why (``docs/hub.md`` explains it in full):
 * the exchange ``STATE/exchange/<course_id>/``: ``outbound/`` readable by all (nbgrader's own),
   ``inbound/`` passable but neither listable nor writable, and one folder per student owned by
   that student (``course_utils.grader.exchange``);
-* the Jupyter configuration of the single-user servers: students get the Assignment List on the
-  exchange and no Formgrader or Create Assignment; the instructor opens the course directory with
-  the Formgrader.
+* the single-user servers: ``course_utils.grader.lab``'s student mode (the Assignment List on
+  the exchange, no Formgrader or Create Assignment) for students, in their homes; its instructor
+  mode (the Formgrader) for the instructor, in the course directory.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import shutil
@@ -48,8 +47,6 @@ PRIVATE = ["solutions", ".git", "gradebook.db", "submitted", "autograded", "feed
 # "SIS Login ID"; Moodle: "Username"; a hand-made file: "login", "username", "id", "student_id").
 ROSTER_COLUMNS = ["login", "login_id", "sis login id", "username", "user", "student_id", "id"]
 NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-STUDENT_EXTENSIONS_OFF = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                          "@jupyter/nbgrader:course-list"]
 
 
 def inbound_folder(root: str, course_id: str, student: str) -> str:
@@ -75,8 +72,7 @@ class HubPaths:
         self.state = Path(state)
         self.hub = self.state / "hub"
         self.exchange = self.state / "exchange"
-        self.student_config = self.state / "jupyter-student"
-        self.instructor_config = self.state / "jupyter-instructor"
+        self.nbgrader_config = self.state / "jupyter"
         self.config = self.hub / "jupyterhub_config.py"
         self.pid = self.hub / "jupyterhub.pid"
         self.log = self.hub / "jupyterhub.log"
@@ -197,23 +193,37 @@ def _make_exchange(paths: HubPaths, course_id: str, instructor: str, group: str,
         _own(folder, student, group, 0o2770)
 
 
-def _write_jupyter_config(folder: Path, course_id: str, exchange: Path, student: bool) -> None:
+def _write_nbgrader_config(folder: Path, course_id: str, exchange: Path) -> None:
+    """The exchange settings, in a folder put first on the servers' JUPYTER_CONFIG_PATH."""
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
-    (folder / "nbgrader_config.py").write_text(
-        "# Written by `course hub start`: the class's exchange (course_utils.grader.exchange).\n"
-        "c = get_config()  # noqa: F821\n" + exchange_config(str(exchange), course_id))
-    server = {"nbgrader.server_extensions.assignment_list": True}
-    if student:
-        server.update({"nbgrader.server_extensions.formgrader": False,
-                       "nbgrader.server_extensions.course_list": False})
-        (folder / "labconfig").mkdir(exist_ok=True)
-        (folder / "labconfig" / "page_config.json").write_text(json.dumps(
-            {"disabledExtensions": {name: True for name in STUDENT_EXTENSIONS_OFF}}, indent=1))
-    (folder / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": server}}, indent=1))
-    for path in folder.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    path = folder / "nbgrader_config.py"
+    path.write_text("# Written by `course hub start`: the class's exchange (course_utils.grader.exchange).\n"
+                    "c = get_config()  # noqa: F821\n" + exchange_config(str(exchange), course_id))
+    path.chmod(0o644)
+
+
+def config_path(paths: HubPaths, mode: str) -> str:
+    """JUPYTER_CONFIG_PATH of a student's or the instructor's server: the exchange, then the mode."""
+    from .lab import jupyter_config_path
+
+    return os.pathsep.join([str(paths.nbgrader_config), jupyter_config_path(mode, exchange=True)])
+
+
+def environment_paths() -> list[Path]:
+    """What every account's server needs to reach: the interpreter, the venv, the course package."""
+    here = Path(__file__).resolve().parents[1]
+    return [Path(os.path.realpath(sys.executable)), Path(sys.prefix), Path(sys.base_prefix), here]
+
+
+def closed_ancestors(paths: list[Path]) -> list[Path]:
+    """Directories on the way to ``paths`` that other accounts may not pass through (no o+x)."""
+    closed = []
+    for path in paths:
+        for folder in [*reversed(Path(path).resolve().parents), Path(path).resolve()]:
+            if folder.is_dir() and not folder.stat().st_mode & 0o001 and folder not in closed:
+                closed.append(folder)
+    return closed
 
 
 def _proxy_command() -> str:
@@ -291,8 +301,7 @@ def prepare(course: Path, instructor: str, students: list[str], paths: HubPaths,
     paths.state.mkdir(parents=True, exist_ok=True)
     paths.state.chmod(0o755)
     _make_exchange(paths, course_id, instructor, instructors, students)
-    _write_jupyter_config(paths.student_config, course_id, paths.exchange, student=True)
-    _write_jupyter_config(paths.instructor_config, course_id, paths.exchange, student=False)
+    _write_nbgrader_config(paths.nbgrader_config, course_id, paths.exchange)
     return course_id
 
 
@@ -308,6 +317,12 @@ def start(course: Path, instructor: str, students: list[str], paths: HubPaths | 
     if _alive(paths):
         raise RuntimeError(f"a hub of this class is already running (pid file {paths.pid}): "
                            "`course hub stop` first")
+    closed = closed_ancestors(environment_paths())
+    if closed:
+        raise RuntimeError(
+            "other accounts cannot reach this course environment (its Python, venv or package): "
+            f"{', '.join(map(str, closed))} lack o+x. Allow passing through them (chmod o+x DIR: "
+            "nothing becomes listable) or install the environment under /opt or /srv.")
     course_id = prepare(course, instructor, students, paths, prefix)
     paths.hub.mkdir(parents=True, exist_ok=True)
     paths.hub.chmod(0o700)
@@ -320,8 +335,8 @@ def start(course: Path, instructor: str, students: list[str], paths: HubPaths | 
         hub=paths.hub, proxy=_proxy_command(),
         users=sorted([instructor, *students]), instructor=instructor, instructors=[instructor],
         singleuser=os.path.join(bindir, "jupyterhub-singleuser"), course=str(course),
-        path=f"{bindir}:/usr/local/bin:/usr/bin:/bin", student_config=str(paths.student_config),
-        instructor_config=str(paths.instructor_config)))
+        path=f"{bindir}:/usr/local/bin:/usr/bin:/bin", student_config=config_path(paths, "student"),
+        instructor_config=config_path(paths, "instructor")))
     env = dict(os.environ, PATH=f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}")
     with open(paths.log, "ab") as log:
         proc = subprocess.Popen([os.path.join(bindir, "jupyterhub"), "-f", str(paths.config)],
@@ -399,4 +414,4 @@ def status(paths: HubPaths) -> str:
         return f"no hub running (state {paths.state})"
     url = paths.url_file.read_text() if paths.url_file.exists() else "?"
     return (f"hub running, pid {pid}, {url}; in an instructor's shell: "
-            f"export JUPYTER_CONFIG_PATH={paths.instructor_config}")
+            f"export JUPYTER_CONFIG_PATH={config_path(paths, 'instructor')}")
