@@ -87,7 +87,8 @@ def test_canvas_download_is_collected_by_ids(tmp_path):
     roster = canvas_roster(tmp_path / "grades.csv", [
         ("Doe, Jane", "1001", "jdoe1"), ("Doe, Jane", "1002", "jdoe2"), ("Müller, José", "1003", "jmuller"),
         ("Smith, Bob", "1004", "bsmith"), ("Lee, Ann", "1005", "alee"), ("Kim, Yu", "1006", "ykim"),
-        ("Ng, Tom", "1007", "tng"), ("Wu, Li", "1008", "lwu"), ("Team, Alpha", "1009", "talpha")])
+        ("Ng, Tom", "1007", "tng"), ("Wu, Li", "1008", "lwu"), ("Team, Alpha", "1009", "talpha"),
+        ("Park, Jin", "1010", "jpark")])
     inner = write_zip(tmp_path / "inner.zip", {"work/90_toy.ipynb": notebook("tom")}).read_bytes()
     download = write_zip(tmp_path / "submissions.zip", {
         "doejane_1001_5001_90_toy.ipynb": notebook("jane one"),
@@ -103,6 +104,8 @@ def test_canvas_download_is_collected_by_ids(tmp_path):
         "ngtom_1007_5011_90_toy.zip": inner,
         "wuli_1008_text.html": "<p>my answer</p>",
         "groupalpha_1009_5012_90_toy.ipynb": notebook("alpha"),
+        "parkjin_1010_5013_90_toy.ipynb": notebook("jin"),
+        "parkjin_1010_5014_scratch.ipynb": notebook("jin's scratch"),
     })
     report = collect(course, "90_toy", download, roster=roster, id_column="SIS Login ID")
     r = by_source(report)
@@ -131,8 +134,11 @@ def test_canvas_download_is_collected_by_ids(tmp_path):
     # Canvas's zip holds no submission time: no timestamp.txt, so nbgrader applies no lateness
     assert not list((course / "submitted").glob("*/90_toy/timestamp.txt"))
     placed = {p.parent.parent.name for p in (course / "submitted").glob("*/90_toy/90_toy.ipynb")}
-    assert placed == {"jdoe1", "jdoe2", "jmuller", "bsmith", "tng", "talpha"}
-    assert len(report) == 13  # one line per file or student: nothing dropped silently
+    jin = r["parkjin_1010_5013_90_toy.ipynb (+1)"]  # the assignment's notebook wins, the other is named
+    assert jin.status == "collected" and "also found scratch.ipynb" in jin.reason and "# jin" in submitted("jpark")
+    assert "also found" not in r["müllerjosé_1003_5003_homework.ipynb"].reason
+    assert placed == {"jdoe1", "jdoe2", "jmuller", "bsmith", "tng", "talpha", "jpark"}
+    assert len(report) == 14  # one line per file or student: nothing dropped silently
 
     proc = course_cmd(course, "collect", "91_toy", str(download), "--roster", str(roster), check=False)
     assert proc.returncode == 1, proc.stdout  # rejected files make the command fail
@@ -329,4 +335,4 @@ def test_round_trip_roster_collect_autograde_export(tmp_path):
             rows = rows[1:]
         got = {r[key]: r[column] for r in rows if r[key]}
         assert {k: float(v) for k, v in got.items() if v} == pytest.approx(gradebook)
-        assert got[ids["s4"] if lms == "moodle" else "s4"] == ""  # no submission: empty, not 0
+        assert got["s4" if lms == "canvas" else "s4@uni.example"] == ""  # no submission: empty, not 0

@@ -265,8 +265,8 @@ class _Places:
         missing = sorted(set(self.expected) - set(chosen))
         if missing and chosen:
             notes.append(f"missing: {', '.join(missing)}")
-        extra = sorted({name for _, name in notebooks} - set(self.expected)) if chosen and len(notebooks) > 1 else []
-        if extra:
+        extra = sorted({name for path, name in notebooks if path not in chosen.values()})
+        if chosen and extra:
             notes.append(f"also found {', '.join(extra)} (not graded)")
         if notes:
             entry.reason = "; ".join(([entry.reason] if entry.reason else []) + notes)

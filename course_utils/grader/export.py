@@ -45,7 +45,8 @@ class Exported:
     warnings: list[str] = field(default_factory=list)
 
 
-def gradebook_scores(course: Path, assignment: str) -> tuple[dict[str, float], float, dict[str, tuple[str, str]]]:
+def gradebook_scores(course: Path, assignment: str
+                     ) -> tuple[dict[str, float], float, dict[str, tuple[str, str]]]:
     """(score of each student with a submission, the assignment's maximum, (last, first) name of
     every student of the gradebook)."""
     from nbgrader.api import MissingEntry
@@ -101,7 +102,8 @@ def export(course: Path, assignment: str, lms: str, roster: Path | None = None, 
         raise ValueError(f"{roster} is a {table.kind}, not a {lms.capitalize()} roster.")
     scores, max_score, names = gradebook_scores(course, assignment)
     out = Path(out) if out else course / "reports" / assignment / f"{assignment}_{lms}.csv"
-    result = Exported(out, column or (_canvas_column if lms == "canvas" else _moodle_column)(assignment, table))
+    name_column = _canvas_column if lms == "canvas" else _moodle_column
+    result = Exported(out, column or name_column(assignment, table))
     missing = "0" if missing_as_zero else ""
 
     if table:

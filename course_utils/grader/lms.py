@@ -21,6 +21,7 @@ Used by ``course collect`` (:mod:`course_utils.grader.collect`) and ``course exp
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def _sniff(path: Path) -> tuple[list[str], list[list[str]]]:
     text = path.read_text(encoding="utf-8-sig")
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max([",", ";", "\t"], key=first.count)
-    rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in r)]
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)]
     if not rows:
         raise ValueError(f"Roster {path} is empty.")
     return [h.strip() for h in rows[0]], rows[1:]
