@@ -130,9 +130,9 @@ def collect(assignment: str) -> list[Question]:
         if cell["cell_type"] != "code" or not meta.get("grade"):
             continue
         source = _python(_source(cell))
-        hidden = "\n".join(HIDDEN.findall(source))
+        regions = HIDDEN.findall(source)
         for name, question in by_name.items():
-            letters = _compared_letters(hidden, name) if hidden else []
+            letters = [letter for region in regions for letter in _compared_letters(region, name)]
             if letters:
                 question.hidden_keys += letters
                 question.visible.append((meta["grade_id"], HIDDEN.sub("", source)))
