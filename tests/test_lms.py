@@ -163,8 +163,10 @@ def test_canvas_names_without_utf8_flag_and_unpacked_folder(tmp_path):
     folder = tmp_path / "unpacked"
     folder.mkdir()
     (folder / "doejane_LATE_1001_5001_90_toy.ipynb").write_text(notebook("jane"))
-    (report,) = collect(course, "90_toy", folder, force=True)
-    assert (report.student, report.status) == ("1001", "collected") and "late" in report.reason
+    (folder / "doe--jane-late_1002_5002_90_toy.ipynb").write_text(notebook("jane, older Canvas"))
+    r = {x.student: x for x in collect(course, "90_toy", folder, force=True)}
+    assert {s: x.status for s, x in r.items()} == {"1001": "collected", "1002": "collected"}
+    assert "late" in r["1001"].reason and "late" in r["1002"].reason
 
 
 def test_moodle_download_is_collected_by_participant_ids(tmp_path):
@@ -261,6 +263,11 @@ def test_export_canvas_and_moodle_files(tmp_path):
     zero = export(course, "90_toy", "canvas", roster=roster, id_column="SIS Login ID",
                   missing_as_zero=True, out=tmp_path / "zero.csv")
     assert read_rows(zero.path)[4][-1] == "0"
+
+    bare = read_rows(export(course, "90_toy", "canvas", out=tmp_path / "bare.csv").path)  # no roster
+    assert bare[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "90_toy"]
+    assert bare[2:] == [["Doe, Jane", "jdoe1", "", "", "", "3"], ["Doe, Jane", "jdoe2", "", "", "", "3"],
+                        ["Doe, Jane", "outsider", "", "", "", "2"]]  # the nbgrader id must be Canvas's ID
 
     other_points = canvas_roster(tmp_path / "grades10.csv", [("Doe, Jane", "1001", "jdoe1")], points="10")
     assert "10 points" in export(course, "90_toy", "canvas", roster=other_points,

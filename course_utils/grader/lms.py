@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Found", "Roster", "read_roster", "scan", "canvas_file_name", "same_name"]
+__all__ = ["Found", "Roster", "scan", "canvas_file_name", "same_name"]
 
 CANVAS_FILE = re.compile(r"^(?:(?P<name>.*?)_)??(?P<late>LATE_)?(?P<uid>\d+|anon_[A-Za-z0-9]+)"
                          r"_(?P<aid>\d+)_(?P<file>.+)$")
@@ -80,7 +80,8 @@ def scan(folder: Path) -> tuple[list[Found], list[Path]]:
         if item.name.startswith(".") or item.name == "__MACOSX":
             continue
         if item.is_dir() and (m := MOODLE_DIR.match(item.name)):
-            files = sorted(p for p in item.rglob("*") if p.is_file() and "__MACOSX" not in p.parts)
+            files = sorted(p for p in item.rglob("*") if p.is_file()
+                           and not {"__MACOSX", ".ipynb_checkpoints"} & set(p.parts))
             if not files:  # an empty folder is still reported
                 add("moodle", m["pid"], m["name"], item)
             for p in files:
@@ -182,7 +183,3 @@ class Roster:
         if len(rows) != 1:
             return None, why if not rows else f"{len(rows)} roster rows have the id {f.lms_id}"
         return rows[0], ""
-
-
-def read_roster(path: Path | None, id_column: str | None = None) -> Roster | None:
-    return Roster(path, id_column) if path else None
