@@ -207,6 +207,12 @@ def test_moodle_download_is_collected_by_participant_ids(tmp_path):
     assert "grading worksheet" in r["Jane Doe_111_assignsubmission_file_/90_toy.ipynb"].reason
     assert r["José Müller_333_assignsubmission_file/answers.ipynb"].student == "s3"
 
+    twice = tmp_path / "twice.csv"  # a roster error: two participants with one email
+    twice.write_text(sheet.read_text().replace("Jane.Doe2@", "jane.doe1@"))
+    r = by_source(collect(course, "90_toy", download, roster=twice, force=True))
+    assert "a second submission for jane.doe1@uni.example" in r["Jane Doe_222_assignsubmission_file/sub/90_toy.zip"].reason
+    assert "# jane one" in submitted("jane.doe1@uni.example")  # the first stays
+
     r = collect(course, "90_toy", download, force=True)  # no roster: nothing can be placed
     assert {x.status for x in r} == {"rejected"} and all("--roster" in x.reason for x in r)
 

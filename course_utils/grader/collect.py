@@ -216,11 +216,17 @@ class _Places:
                  force: bool):
         self.course, self.assignment, self.expected = course, assignment, expected
         self.others, self.force = others, force
+        self.placed: dict[str, str] = {}  # student -> source, in this run
 
     def place(self, student: str, notebooks: list[tuple[Path, str]], entry: Collected,
               stamp: datetime | None, flat: bool) -> Collected:
         """Copy the notebook(s) of one student; ``notebooks`` are (path, name the student gave)."""
         dest = self.course / "submitted" / student / self.assignment
+        if student in self.placed:
+            entry.status, entry.reason = "rejected", (f"a second submission for {student} in this "
+                                                      f"download (the first: {self.placed[student]})")
+            return entry
+        self.placed[student] = entry.source
         if dest.exists() and not self.force:
             entry.status, entry.reason = "exists", "already collected (use --force to replace)"
             return entry
