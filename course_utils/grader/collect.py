@@ -21,10 +21,10 @@ nbgrader for lateness) is the file's modification time, UTC, for the plain layou
 downloads none is written, since neither LMS stores the submission time in its zip (the entries carry
 the time the zip was made); Canvas's LATE mark is reported instead. A notebook with another name is
 renamed to the expected one when it is the only notebook; anything that cannot be placed (unknown
-student, two notebooks, not a notebook, another assignment's notebook) is reported with the reason,
-and nothing already collected is overwritten unless ``force``. A student whose item holds no
-notebook at all still gets a submission folder (without the notebook), so that grading records a 0
-with the reason instead of forgetting the student.
+student, two notebooks, not a notebook, another assignment's notebook, a second submission for the
+same student) is reported with the reason, and nothing already collected is overwritten unless
+``force``. A student whose item holds no notebook at all still gets a submission folder (without
+the notebook), so that grading records a 0 with the reason instead of forgetting the student.
 """
 
 from __future__ import annotations
