@@ -107,8 +107,9 @@ def test_exchange_is_found_through_nbgrader_config(tmp_path, monkeypatch):
     assert lab.exchange_available(course)
 
 
-def test_student_mode_needs_a_release(tmp_path):
+def test_student_mode_needs_a_release(tmp_path, monkeypatch):
     (tmp_path / "nbgrader_config.py").write_text("")
+    monkeypatch.setattr(lab.os, "execve", lambda *a: pytest.fail("started JupyterLab without notebooks/"))
     with pytest.raises(FileNotFoundError, match="no notebooks/ folder: run `course release` first"):
         lab.launch(tmp_path, "student")
 
