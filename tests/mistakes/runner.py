@@ -32,7 +32,8 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc", "04_griffin_lim")
+CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc", "04_griffin_lim",
+              "05_audio_classification")
 
 
 @dataclass(frozen=True)
