@@ -140,6 +140,7 @@ def test_control_instructor_mode_shows_them(browser, shots, tmp_path):
             items = [t for t in page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts() if t]
             assert found["menus"] == ["Nbgrader"], found
             assert any("Create Assignment" in t for t in found["sidebar tabs"]), found
+            assert any("Formgrader" in t for t in found["palette"]), found  # the palette is read too
             assert {"Formgrader", "Course List"} <= set(items), items
         finally:
             page.close()
