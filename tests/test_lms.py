@@ -278,6 +278,8 @@ def test_export_canvas_and_moodle_files(tmp_path):
     other_points = canvas_roster(tmp_path / "grades10.csv", [("Doe, Jane", "1001", "jdoe1")], points="10")
     assert "10 points" in export(course, "90_toy", "canvas", roster=other_points,
                                  id_column="SIS Login ID").warnings[0]
+    same_points = canvas_roster(tmp_path / "grades3.csv", [("Doe, Jane", "1001", "jdoe1")], points="3,00")
+    assert export(course, "90_toy", "canvas", roster=same_points, id_column="SIS Login ID").warnings == []
 
     sheet = moodle_worksheet(tmp_path / "ws.csv", [("111", "Jane Doe", "JDoe1@uni.example")])
     sheet.write_text(sheet.read_text().replace("JDoe1@uni.example", "jdoe1@uni.example"))

@@ -69,6 +69,14 @@ def _points(x: float) -> str:
     return f"{round(x, 2):.2f}".rstrip("0").rstrip(".")
 
 
+def _differs(points: str, max_score: float) -> bool:
+    """Whether Canvas's "Points Possible" cell (decimal point or comma) is another maximum."""
+    try:
+        return abs(float(points.replace(",", ".")) - max_score) > 1e-6
+    except ValueError:  # empty, or text such as "(read only)"
+        return False
+
+
 def _canvas_column(assignment: str, roster: Roster | None) -> str:
     if roster is None:
         return assignment  # Canvas's importer also finds an assignment by its title alone
@@ -119,7 +127,7 @@ def export(course: Path, assignment: str, lms: str, roster: Path | None = None, 
         header = info + [result.column]
         pp = {info[0]: "    Points Possible", result.column: _points(max_score)}
         lms_points = table.points.get(result.column, "") if table else ""
-        if lms_points and abs(float(lms_points.replace(",", ".")) - max_score) > 1e-6:
+        if _differs(lms_points, max_score):
             result.warnings.append(f"Canvas gives {result.column} {lms_points} points, nbgrader "
                                    f"{_points(max_score)}: the import sets Canvas's points possible to "
                                    "nbgrader's; scale the scores or change one of them")
