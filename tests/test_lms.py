@@ -174,7 +174,7 @@ def test_moodle_download_is_collected_by_participant_ids(tmp_path):
     course = released_course(tmp_path)
     sheet = moodle_worksheet(tmp_path / "worksheet.csv", [
         ("111", "Jane Doe", "jane.doe1@uni.example"), ("222", "Jane Doe", "Jane.Doe2@uni.example"),
-        ("333", "José Müller", "jose@uni.example")])
+        ("333", "José Müller", "jose@uni.example"), ("555", "Ana Silva", "ana@uni.example")])
     inner = write_zip(tmp_path / "inner.zip", {"90_toy.ipynb": notebook("jane two")}).read_bytes()
     download = write_zip(tmp_path / "moodle.zip", {
         "Jane Doe_111_assignsubmission_file_/90_toy.ipynb": notebook("jane one"),  # Moodle 3.1-4.0
@@ -182,6 +182,7 @@ def test_moodle_download_is_collected_by_participant_ids(tmp_path):
         "Jane Doe_222_assignsubmission_file/sub/90_toy.zip": inner,  # Moodle 4.1+
         "José Müller_333_assignsubmission_file/answers.ipynb": notebook("josé"),
         "Jane Doe_444_assignsubmission_file/90_toy.ipynb": notebook("stranger"),
+        "Ana Silva_555_assignsubmission_file_90_toy.ipynb": notebook("ana"),  # "in folders" off
     })
     r = by_source(collect(course, "90_toy", download, roster=sheet))
 
@@ -191,7 +192,7 @@ def test_moodle_download_is_collected_by_participant_ids(tmp_path):
     assert "# jane one" in submitted("jane.doe1@uni.example")
     assert "# jane two" in submitted("jane.doe2@uni.example")  # emails are lower-cased
     assert r["José Müller_333_assignsubmission_file/answers.ipynb"].status == "renamed"
-    assert "# josé" in submitted("jose@uni.example")
+    assert "# josé" in submitted("jose@uni.example") and "# ana" in submitted("ana@uni.example")
     assert "not a notebook" in r["Jane Doe_111_assignsubmission_onlinetext_/onlinetext.html"].reason
     stranger = r["Jane Doe_444_assignsubmission_file/90_toy.ipynb"]
     assert stranger.status == "rejected" and "unknown student" in stranger.reason
