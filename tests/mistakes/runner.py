@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import linecache
 import os
 import random
 import re
@@ -33,7 +34,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc", "04_griffin_lim",
-              "05_audio_classification", "06_ast")
+              "05_audio_classification", "06_ast", "07_spectttra")
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,11 @@ class Session:
         return self.only_graded and not cell[1] and not any(cell in self._find(k) for k in self.keep)
 
     def _exec(self, source: str, label: str):
-        code = compile(_python_only(source), f"<{self.assignment}:{label}>", "exec", dont_inherit=True)
+        # registered in linecache, as IPython does, so that inspect.getsource works on what it defines
+        self._n_exec = getattr(self, "_n_exec", 0) + 1
+        filename, source = f"<{self.assignment}:{label}:{self._n_exec}>", _python_only(source)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        code = compile(source, filename, "exec", dont_inherit=True)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings():
             warnings.simplefilter("ignore")
