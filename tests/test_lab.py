@@ -137,8 +137,10 @@ def running_lab(course: Path, *lab_args: str, env: dict | None = None, log: Path
     The server is the ``course`` process itself (it execs JupyterLab), stopped by its PID.
     """
     port = free_port()
+    home = log.parent / f"{log.stem}-jupyter"  # the user's own Jupyter folders stay untouched
     env = dict(os.environ if env is None else env, JUPYTER_TOKEN=TOKEN,
-               JUPYTER_RUNTIME_DIR=str(log.parent / "runtime"))
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"))
     argv = [str(Path(sys.executable).parent / "course"), "--course", str(course), "lab",
             "--port", str(port), "--no-browser", *lab_args]
     if os.geteuid() == 0:
