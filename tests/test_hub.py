@@ -43,6 +43,18 @@ def put_notebook(hub, user: str, path: str, nb: dict) -> None:
                                                           "content": nb}, token=token)
 
 
+class Steps:
+    """Prints the seconds each step of the loop took (shown with -s, and on failure)."""
+
+    def __init__(self):
+        self.t0 = self.last = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        print(f"[{now - self.t0:6.1f} s] {name} ({now - self.last:.1f} s)", flush=True)
+        self.last = now
+
+
 def denied(proc: subprocess.CompletedProcess) -> bool:
     return proc.returncode != 0 and "Permission denied" in proc.stderr
 
@@ -80,11 +92,13 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
     hub = class_hub
     a, b = hub.students
     course = str(BIN / "course")
+    step = Steps()
 
     # Instructor: generate the release and put it in the exchange.
     hub.instructor_run(course, "release", A_NB)
     hub.instructor_run(str(BIN / "nbgrader"), "release_assignment", A_NB)
 
+    step("released")
     # Both students fetch through their own servers.
     for student in (a, b):
         listing = hub.nbgrader_api(student, "fetch", A_NB)
@@ -93,22 +107,25 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
         assert fetched.is_file() and fetched.stat().st_uid == int(
             subprocess.check_output(["id", "-u", student]).decode())
 
+    step("fetched (servers started)")
     # B submits the untouched notebook; A too (a first try, to be superseded).
     for student in (b, a):
         assert hub.nbgrader_api(student, "submit", A_NB)["success"]
     first_a = submissions(hub, a)
     assert len(first_a) == 1 and len(submissions(hub, b)) == 1
 
+    step("first submissions")
     # The deadline passes now; A then fills in the correct answers and submits again, late.
-    due = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    hub.instructor_run(str(BIN / "nbgrader"), "db", "assignment", "add", A_NB,
-                       f"--duedate={due.isoformat()} UTC")
+    with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}", COURSE_ID) as gb:
+        gb.update_or_create_assignment(A_NB, duedate=datetime.datetime.now(datetime.timezone.utc)
+                                       .replace(tzinfo=None))  # nbgrader stores naive UTC
     time.sleep(1.5)
     put_notebook(hub, a, f"{A_NB}/{A_NB}.ipynb", json.loads((SOLUTIONS / A_NB / f"{A_NB}.ipynb").read_text()))
     assert hub.nbgrader_api(a, "submit", A_NB)["success"]
     newest_a = [p for p in submissions(hub, a) if p not in first_a]
     assert len(newest_a) == 1
 
+    step("A's late submission")
     # --- B attacks, as B's own account ---
     inbound = hub.exchange / "inbound"
     b_nb = str(home(b) / A_NB / f"{A_NB}.ipynb")
@@ -134,12 +151,14 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
     forged = inbound / b / f"{a}+{A_NB}+2099-01-01 00:00:00.000000 UTC+forged"
     hub.run_as(b, "cp", "-r", str(submissions(hub, b)[0]), str(forged))
 
+    step("B's attempts")
     # Instructor collects; the forged folder is skipped, A's newest submission taken.
     collected = hub.instructor_run(str(BIN / "nbgrader"), "collect", A_NB)
     assert f"named for {a} inside {b}'s folder" in collected.stderr, collected.stderr[-2000:]
     stamp = (hub.course / "submitted" / a / A_NB / "timestamp.txt").read_text()
     assert stamp == (newest_a[0] / "timestamp.txt").read_text()
 
+    step("collected")
     # Root grades, sandboxed, two at a time.
     # (PATH as in an activated environment: nbgrader runs `alembic` by name.)
     graded = subprocess.run([course, "--course", str(hub.course), "autograde", A_NB, "--jobs", "2"],
@@ -154,6 +173,7 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
     assert max_score == 20 and scores == {a: 20, b: 0}, scores
     assert late[a] > 0 and late[b] == 0, late
 
+    step("graded")
     # Feedback: generated and released by the instructor, fetched by each student.
     hub.instructor_run(course, "feedback", A_NB)
     hub.instructor_run(str(BIN / "nbgrader"), "release_feedback", A_NB)
@@ -165,6 +185,8 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
         text = html_text(pages[0])
         found = re.search(rf"{A_NB} \(Score: ([\d.]+) / ([\d.]+)\)", text)
         assert found and float(found.group(1)) == score and float(found.group(2)) == 20, found
+    step("feedback fetched")
     # B asking for A's feedback by name gets nothing of A's.
     hub.run_as(b, str(BIN / "nbgrader"), "fetch_feedback", A_NB, "--student", a, check=False)
     assert len(list((home(b) / A_NB / "feedback").glob(f"*/{A_NB}.html"))) == 1
+    step("done")

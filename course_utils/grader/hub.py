@@ -8,20 +8,9 @@
 ``jupyterhub_config.py`` into the state folder (default ``/var/lib/course-hub/<course_id>``,
 never committed) and starts JupyterHub (configurable-http-proxy, PAM logins, JupyterHub's
 ``LocalProcessSpawner``, this environment's Python as every user's kernel) in the background.
-What it sets up, and why (``docs/hub.md`` explains it in full):
-
-* groups ``<prefix>-instructors`` and ``<prefix>-students`` (the prefix is the course id unless
-  ``--groups`` says otherwise); the instructor account owns the course directory; every account
-  has a private home (mode 0700: nbgrader's cache there holds the secrets that name feedback);
-* the course directory: the instructor's, not listable by others (0751: the environment and the
-  helper package inside it stay usable), with ``solutions/``, ``.git/``, ``gradebook.db`` and
-  every grading folder (``PRIVATE``) closed to others;
-* the exchange ``STATE/exchange/<course_id>/``: ``outbound/`` readable by all (nbgrader's own),
-  ``inbound/`` passable but neither listable nor writable, and one folder per student owned by
-  that student (``course_utils.grader.exchange``);
-* the single-user servers: ``course_utils.grader.lab``'s student mode (the Assignment List on
-  the exchange, no Formgrader or Create Assignment) for students, in their homes; its instructor
-  mode (the Formgrader) for the instructor, in the course directory.
+What it sets up and why (accounts and groups, the course directory closed to students, the
+exchange with one private inbound folder per student, student and instructor modes of the
+servers from ``course_utils.grader.lab``): ``docs/hub.md``.
 """
 
 from __future__ import annotations
