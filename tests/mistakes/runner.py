@@ -34,7 +34,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 CATALOGUES = ("01_audio_basics", "02_stft", "03_mel_mfcc", "04_griffin_lim",
-              "05_audio_classification", "06_ast", "07_spectttra")
+              "05_audio_classification", "06_ast", "07_spectttra", "08_nca_spectrograms")
 
 
 @dataclass(frozen=True)
