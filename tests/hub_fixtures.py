@@ -10,6 +10,7 @@ not Linux, no ``runuser``, no configurable-http-proxy) it skips with the reason.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -143,11 +144,35 @@ def _remove_accounts(users: list[str], groups: list[str]) -> None:
         subprocess.run(["groupdel", group], capture_output=True)
 
 
+OPENED = Path("/tmp/course-hub-tests-opened.json")  # shared by the hubs of parallel test workers
+
+
+def _open_environment(delta: int) -> None:
+    """Let other accounts pass through the folders closed on the way to this environment (a Python
+    under /root is; o+x makes nothing listable) while any hub test runs, and restore their modes
+    when the last one ends. Counted under a lock: test files run in parallel workers."""
+    from course_utils.grader.hub import closed_ancestors, environment_paths
+
+    with open("/tmp/course-hub-tests.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = json.loads(OPENED.read_text()) if OPENED.exists() else {"users": 0, "modes": {}}
+        if delta > 0 and state["users"] == 0:
+            state["modes"] = {str(d): d.stat().st_mode & 0o7777
+                              for d in closed_ancestors(environment_paths())}
+            for folder, mode in state["modes"].items():
+                os.chmod(folder, mode | 0o001)
+        state["users"] = max(0, state["users"] + delta)
+        if state["users"] == 0:
+            for folder, mode in state["modes"].items():
+                os.chmod(folder, mode)
+            OPENED.unlink(missing_ok=True)
+        else:
+            OPENED.write_text(json.dumps(state))
+
+
 @pytest.fixture(scope="module")
 def class_hub():
     """A running hub with one instructor and two students (all throwaway), stopped afterwards."""
-    from course_utils.grader.hub import closed_ancestors, environment_paths
-
     _skip_unless_possible()
     tag = secrets.token_hex(3)
     instructor, students = f"hti{tag}", [f"hta{tag}", f"htb{tag}"]
@@ -155,13 +180,9 @@ def class_hub():
     passwords = {u: secrets.token_urlsafe(12) for u in [instructor, *students]}
     top = Path(tempfile.mkdtemp(prefix="course-hub-test-", dir="/tmp"))
     top.chmod(0o755)
-    # Other accounts must reach this environment (a Python under /root is not): let them pass
-    # through its closed folders for the test only (o+x: nothing becomes listable), then restore.
-    reopened = {d: d.stat().st_mode & 0o7777 for d in closed_ancestors(environment_paths())}
     started = None
+    _open_environment(+1)
     try:
-        for folder, mode in reopened.items():
-            folder.chmod(mode | 0o001)
         course = top / "course"
         course.mkdir()
         shutil.copy(ROOT / "nbgrader_config.py", course)
@@ -190,6 +211,5 @@ def class_hub():
             subprocess.run([str(BIN / "course"), "--course", str(top / "course"), "hub", "stop",
                             "--state", str(started)], capture_output=True, timeout=120)
         _remove_accounts([instructor, *students], [f"{groups}-instructors", f"{groups}-students"])
-        for folder, mode in reopened.items():
-            folder.chmod(mode)
+        _open_environment(-1)
         shutil.rmtree(top, ignore_errors=True)
