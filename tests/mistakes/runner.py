@@ -1,15 +1,24 @@
 """Run a mistake catalogue against the grade cells of a solution notebook, in one process.
 
-A catalogue (one module per notebook in this folder) lists, for each graded function, wrong answers
-the grade cells must reject and right answers written differently that they must accept.
-:class:`Session` executes the solution notebook once, in notebook order, in one namespace (IPython
-magics dropped, plots on matplotlib's Agg backend, in a temporary copy of the notebook's folder, as
-the autograder runs it), skipping only the cells the catalogue names in ``SKIP`` with a reason
-(long training whose only readers are grade cells left out of the catalogue, listed in
-``NOT_RERUN``). Then, for each variant: the variant's source is executed in the namespace in place
-of the solution cell, the grade cells of that cell's part (the ``## `` section it is in; hidden
-tests included, since ``solutions/`` holds them) are executed, and the namespace and the random
-generators are restored.
+A catalogue (``nbNN.py`` in this folder, one per notebook) lists in ``VARIANTS``, for each graded
+cell, wrong answers the grade cells must reject and right answers written differently that they
+must accept (:func:`wrong`, :func:`right`). :class:`Session` executes the solution notebook once,
+in notebook order, in one namespace, as IPython would (magics dropped, each cell registered in
+``linecache`` so that ``inspect.getsource`` works, plots on matplotlib's Agg backend, in a temporary
+copy of the notebook's folder as the autograder runs it). A catalogue may make loading cheaper:
+
+* ``ONLY_GRADED = True`` runs only the cells with an nbgrader ``grade_id`` (imports, locked
+  helpers, solutions, tests) plus the ungraded cells named in ``KEEP``;
+* ``SKIP`` names cells not to run, ``NOT_RERUN`` grade cells left out (each with the reason:
+  long training whose only readers are those grade cells).
+
+Every grade cell run while loading must pass (the baseline: otherwise "caught" would mean nothing).
+Then, for each variant: its source (or the solution's with ``replace`` edits) is executed in place
+of the solution cell, the grade cells of that cell's part are run (the ``## `` section it is in,
+plus following sections that have grade cells but no solution cell; hidden tests included, since
+``solutions/`` holds them), a wrong answer stopping at the first failing cell, and the namespace
+and the random generators are restored. Cells are named by ``grade_id``, ``"cell N"`` or
+``"starts: <first characters of the source>"``.
 """
 
 from __future__ import annotations
@@ -273,6 +282,7 @@ class Report:
     outcomes: list
     load_seconds: float
     seconds: float
+    cpu_seconds: float = 0.0
 
     def summary(self) -> str:
         wrongs = [o for o in self.outcomes if not o.variant.right and not o.variant.xfail]
@@ -286,7 +296,8 @@ class Report:
         if gaps:
             line += (f"; known gaps (xfail) {len(gaps)}, of which still slipping through "
                      f"{sum(not o.failures and not o.error for o in gaps)}")
-        return line + f"; {self.seconds:.1f} s (loading {self.load_seconds:.1f} s)"
+        return line + (f"; {self.seconds:.1f} s wall (loading {self.load_seconds:.1f} s), "
+                       f"{self.cpu_seconds:.1f} s CPU")
 
     def table(self) -> str:
         """One line per variant: judged as it should be or not, and the grade cell that caught it."""
@@ -324,7 +335,7 @@ def run(assignment: str) -> Report:
     cat = catalogue(assignment)
     session = Session(assignment, getattr(cat, "SKIP", {}), getattr(cat, "NOT_RERUN", {}),
                       getattr(cat, "ONLY_GRADED", False), getattr(cat, "KEEP", ()))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     outcomes = session.load(lambda: [session.try_variant(v) for v in cat.VARIANTS])
     return Report(assignment, session.baseline, outcomes, session.load_seconds,
-                  time.perf_counter() - start)
+                  time.perf_counter() - start, time.process_time() - cpu)
