@@ -228,6 +228,12 @@ def test_roster_errors_say_what_to_do(tmp_path):
     roster = canvas_roster(tmp_path / "grades.csv", [("Doe, Jane", "1001", "jdoe1")])
     with pytest.raises(ValueError, match="--id-column"):
         collect(course, "90_toy", download, roster=roster, id_column="Login")
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("Student,ID,SIS Login ID,Section\n\"Müller, José\",1,jm,A\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="not UTF-8"):
+        collect(course, "90_toy", download, roster=latin)
+    with pytest.raises(FileNotFoundError, match="No roster"):
+        collect(course, "90_toy", download, roster=tmp_path / "missing.csv")
     with pytest.raises(FileNotFoundError, match="neither a folder"):
         collect(course, "90_toy", tmp_path / "nothing.zip")
 

@@ -100,7 +100,13 @@ def scan(folder: Path) -> tuple[list[Found], list[Path]]:
 
 
 def _sniff(path: Path) -> tuple[list[str], list[list[str]]]:
-    text = path.read_text(encoding="utf-8-sig")
+    if not path.is_file():
+        raise FileNotFoundError(f"No roster at {path}: pass the CSV exported from the LMS (docs/lms.md).")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text: export it again from the LMS, or save it as "
+                         "'CSV UTF-8' if a spreadsheet touched it.") from None
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max([",", ";", "\t"], key=first.count)
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)]
