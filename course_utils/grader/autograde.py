@@ -3,11 +3,13 @@
 Design (nbgrader does the grading; this module only schedules it):
 
 * Each student is graded by its own ``nbgrader autograde A --student S`` process in a private job
-  directory (a copy of the course config, a snapshot of ``gradebook.db`` and that student's
-  submission), so that no two processes ever write the same SQLite file.
-* Finished jobs are merged one at a time, in this process, into the course's ``gradebook.db``
-  through nbgrader's API (automatic scores and comments only: manual grades are never touched),
-  and their autograded notebooks are copied into ``autograded/``.
+  directory (a copy of the course config, a private SQLite gradebook holding the course's
+  definitions and that student's rows, and that student's submission), so that no grading process
+  ever opens the course's database (``c.CourseDirectory.db_url``: SQLite or PostgreSQL).
+* Finished jobs are merged one at a time, in this process, into the course's gradebook through
+  nbgrader's API, one transaction per student (automatic scores and comments only: manual grades
+  are never touched); see ``course_utils.grader.gradebook``. Their autograded notebooks are then
+  copied into ``autograded/``.
 * A ledger (``.course_autograde/<assignment>/<student>.json``) records each merged student with a
   hash of the submission: an interrupted run resumes where it stopped, and a finished one is not
   redone unless ``--force`` or the submission changed. Merging twice overwrites, never duplicates.
@@ -25,7 +27,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import nbformat
 
+from .gradebook import course_db_url, job_gradebook, make_template, merge_submission, open_gradebook
 from .jobserver import JobServer
 from .sandbox import FIRST_JOB_UID, grader_config, kernel_cache_seed, kill_uid, warm_caches
 
@@ -105,33 +107,6 @@ def _hash_dir(folder: Path) -> str:
     return h.hexdigest()
 
 
-def merge_submission(job_db: Path, course_db: Path, assignment: str, student: str,
-                     source: str | None = None, timestamp=None) -> float:
-    """Copy one student's automatic grades from a job's gradebook into the course's; return the score.
-
-    With ``source``, the grades of that (pseudo-)student of the job are given to ``student``, with
-    ``timestamp`` as the submission time (the shared grading of the untouched release).
-    """
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{job_db}") as src, Gradebook(f"sqlite:///{course_db}") as dst:
-        sub = src.find_submission(assignment, source or student)
-        dst.update_or_create_student(student)
-        dst.update_or_create_submission(assignment, student,
-                                        timestamp=timestamp if source else sub.timestamp)
-        for nb in sub.notebooks:
-            dnb = dst.find_submission_notebook(nb.name, assignment, student)
-            dnb.flagged = nb.flagged
-            dnb.late_submission_penalty = nb.late_submission_penalty
-            for g in nb.grades:
-                dg = dst.find_grade(g.name, nb.name, assignment, student)
-                dg.auto_score, dg.needs_manual_grade = g.auto_score, g.needs_manual_grade
-            for c in nb.comments:
-                dst.find_comment(c.name, nb.name, assignment, student).auto_comment = c.auto_comment
-        dst.db.commit()
-        return float(dst.find_submission(assignment, student).score)
-
-
 def autograde_preprocessors(course: Path) -> list[str]:
     """The course's autograde preprocessors (from its ``nbgrader_config.py``, else nbgrader's
     defaults), with ``course_utils.grader.grading.RobustExecute`` in place of nbgrader's ``Execute``."""
@@ -148,13 +123,14 @@ def autograde_preprocessors(course: Path) -> list[str]:
 
 
 def grading_env() -> dict[str, str]:
-    """The environment of graded kernels and of data preparation: this one without ESC50_ROOT,
-    with this Python's ``bin`` first on PATH (nbgrader runs ``alembic`` from there).
+    """The environment of graded kernels and of data preparation: this one without ESC50_ROOT
+    and libpq's ``PG*`` variables (a ``PGPASSWORD`` of the gradebook server), with this Python's
+    ``bin`` first on PATH (nbgrader runs ``alembic`` from there).
 
     Grading is always on the course's own data: an instructor's real ESC-50 (``ESC50_ROOT``, for
     exploring in class) is another task, slower, and not what the hidden tests' bounds measure.
     """
-    env = {k: v for k, v in os.environ.items() if k != "ESC50_ROOT"}
+    env = {k: v for k, v in os.environ.items() if k != "ESC50_ROOT" and not k.startswith("PG")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return env
 
@@ -183,7 +159,7 @@ def prefill_data(course: Path, assignment: str) -> list[str]:
 
 class _Grader:
     def __init__(self, course: Path, assignment: str, timeout: int, sandbox: bool,
-                 job_timeout: int, memory_mb: int):
+                 job_timeout: int, memory_mb: int, warm_kernels: bool = True):
         self.course, self.assignment = course.resolve(), assignment
         self.timeout, self.sandbox, self.job_timeout = timeout, sandbox, job_timeout
         self.memory_mb = memory_mb
@@ -200,9 +176,33 @@ class _Grader:
             self.close()
             raise RuntimeError("Cannot prepare the data of the notebooks, nobody was graded: "
                                + "; ".join(problems))
+        from sqlalchemy import create_engine
+
+        self.db_url = course_db_url(self.course)
+        self.engine = create_engine(self.db_url)
+        self.template = make_template(self.engine, self.root / "template.db")
         self.cache_seed = None
         if sandbox:  # the shared cache if we may write it, else one for this run only
             self.cache_seed = warm_caches(kernel_cache_seed()) or warm_caches(self.root / "seed")
+        self.zygote, self.warm_socket = None, ""
+        if sandbox and warm_kernels:
+            self._start_zygote()
+
+    def _start_zygote(self) -> None:
+        """The kernel zygote of ``course_utils.grader.warmkernel``; cold kernels if it fails."""
+        folder = self.root / "zygote"
+        folder.mkdir(mode=0o700)
+        env = grading_env()
+        if self.cache_seed:
+            env.update(NUMBA_CACHE_DIR=str(self.cache_seed / "numba"), MPLCONFIGDIR=str(self.cache_seed / "mpl"))
+        self.zygote = subprocess.Popen([sys.executable, "-m", "course_utils.grader.warmkernel",
+                                        str(folder / "kernels.sock")], cwd=folder, env=env,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        if self.zygote.stdout.readline().strip() == b"ready":
+            self.warm_socket = str(folder / "kernels.sock")
+        else:
+            print("course autograde: the warm kernel zygote did not start; using cold kernels",
+                  file=sys.stderr)
 
     def _prepare(self, student: str, index: int, replace: tuple[str, ...] = ()) -> Path:
         job = self.root / (f"job-{index:04d}" if index >= 0 else "release-copy")
@@ -212,19 +212,16 @@ class _Grader:
         overrides = [f"c.Autograde.autograde_preprocessors = {self.preprocessors!r}",
                      f"c.RobustExecute.timeout = {self.timeout}",
                      "c.RobustExecute.interrupt_on_timeout = False",
-                     "c.CourseDirectory.root = " + repr(str(job))]
+                     "c.CourseDirectory.root = " + repr(str(job)),
+                     "c.CourseDirectory.db_url = " + repr(f"sqlite:///{job / 'gradebook.db'}")]
         if self.sandbox:
             self.job_uids[job] = FIRST_JOB_UID + index % 3000
             overrides.append(grader_config(self.course, self.root, job, self.job_uids[job],
-                                           self.memory_mb, self.cache_seed))
+                                           self.memory_mb, self.cache_seed, self.warm_socket))
         (job / "nbgrader_config.py").write_text(self.config + "\n\n# course autograde job\n"
                                                  + "\n".join(overrides) + "\n")
-        with self.db_lock:  # a consistent snapshot, never while a merge writes
-            src = sqlite3.connect(self.course / "gradebook.db")
-            dst = sqlite3.connect(job / "gradebook.db")
-            src.backup(dst)
-            src.close(), dst.close()
-        os.chmod(job / "gradebook.db", 0o600)
+        with self.db_lock:  # this student's rows as they are, never while a merge writes them
+            job_gradebook(self.template, self.engine, self.assignment, student, job / "gradebook.db")
         sub = job / "submitted" / student / self.assignment
         if index >= 0:
             shutil.copytree(self.course / "submitted" / student / self.assignment, sub)
@@ -299,13 +296,21 @@ class _Grader:
     def close(self) -> None:
         for server in self.servers:
             server.close()
+        if getattr(self, "zygote", None):
+            self.zygote.stdin.close()
+            try:
+                self.zygote.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.zygote.kill()
+        if hasattr(self, "engine"):
+            self.engine.dispose()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def merge(self, result: GradeResult, digest: str) -> None:
         job, source = result.__dict__.pop("job"), result.__dict__.pop("source", None)
         submitted = self.course / "submitted" / result.student / self.assignment
         with self.db_lock:
-            result.score = merge_submission(job / "gradebook.db", self.course / "gradebook.db",
+            result.score = merge_submission(job / "gradebook.db", self.db_url,
                                             self.assignment, result.student, source,
                                             _submission_time(submitted) if source else None)
             dest = self.course / "autograded" / result.student / self.assignment
@@ -322,20 +327,25 @@ class _Grader:
 
 
 def _max_score(course: Path, assignment: str) -> float:
-    from nbgrader.api import Gradebook
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return float(gb.find_assignment(assignment).max_score)
+    with open_gradebook(course) as gb:
+        try:
+            return float(gb.find_assignment(assignment).max_score)
+        except MissingEntry:
+            raise ValueError(f"{assignment} is not in the gradebook: release it first "
+                             f"(course release {assignment}).") from None
 
 
 def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] | None = None,
               force: bool = False, timeout: int = 300, sandbox: bool = True,
               job_timeout: int = 3600, memory_mb: int = 6144,
-              progress: bool = True) -> list[GradeResult]:
+              progress: bool = True, warm_kernels: bool = False) -> list[GradeResult]:
     """Grade the submissions of ``assignment`` in ``course``, ``jobs`` at a time.
 
     Args:
-        course: the nbgrader course directory (holding ``nbgrader_config.py`` and ``gradebook.db``).
+        course: the nbgrader course directory (holding ``nbgrader_config.py``; its gradebook is
+            ``c.CourseDirectory.db_url``, by default ``gradebook.db`` there).
         assignment: assignment name, e.g. ``"02_stft"``; it must have been released.
         jobs: parallel grading processes.
         students: only these students (default: every one with a submission).
@@ -345,6 +355,8 @@ def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] 
         job_timeout: seconds for one student's whole notebook set.
         memory_mb: address-space limit of a sandboxed kernel, in MB.
         progress: show a tqdm progress bar.
+        warm_kernels: fork sandboxed kernels from a preloaded zygote
+            (``course_utils.grader.warmkernel``) instead of starting each one cold.
 
     Returns:
         One :class:`GradeResult` per student, sorted by student.
@@ -352,9 +364,6 @@ def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] 
     from tqdm.auto import tqdm
 
     course = Path(course).resolve()
-    if not (course / "gradebook.db").is_file():
-        raise FileNotFoundError(f"No gradebook.db in {course}: release the assignment first "
-                                f"(course release {assignment}).")
     max_score = _max_score(course, assignment)
     if sandbox:
         from .sandbox import available
@@ -379,7 +388,7 @@ def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] 
                 results[s].status = "skipped" if results[s].status != "failed" else "failed"
                 continue
         todo.append((s, digest))
-    grader = _Grader(course, assignment, timeout, sandbox, job_timeout, memory_mb)
+    grader = _Grader(course, assignment, timeout, sandbox, job_timeout, memory_mb, warm_kernels)
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
                 tqdm(total=len(todo), desc=f"autograde {assignment}", unit="student",

@@ -1,6 +1,6 @@
 """``course report``: scores per student and per graded part, as a CSV and two plots.
 
-Reads the course's ``gradebook.db`` (nbgrader's API) and the ledger written by
+Reads the course's gradebook (``c.CourseDirectory.db_url``, nbgrader's API) and the ledger written by
 ``course autograde`` (the reason a submission was replaced or lost cells). Writes, in
 ``reports/<assignment>/``: ``scores.csv`` (one row per student: total, each graded cell, status,
 reason), ``score_distribution.png`` and ``failure_rate.png`` (the share of students who did not get
@@ -17,9 +17,9 @@ __all__ = ["report"]
 
 
 def _rows(course: Path, assignment: str):
-    from nbgrader.api import Gradebook
+    from .gradebook import open_gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with open_gradebook(course) as gb:
         a = gb.find_assignment(assignment)
         cells = [(nb.name, c.name, float(c.max_score)) for nb in a.notebooks for c in nb.grade_cells]
         rows = []

@@ -10,7 +10,8 @@ and this module, now root of a new mount and network namespace, then
 1. makes every mount private, so nothing it does is seen outside;
 2. hides whole directory trees under empty tmpfs mounts (the course directory with
    ``solutions/``, ``.git/`` and ``gradebook.db``; the grading root with the other students' jobs;
-   ``/tmp``, replaced by a private one) and binds back only what the kernel needs: the Python
+   ``/tmp``, replaced by a private one; ``/run/postgresql``, the sockets of a local PostgreSQL
+   gradebook) and binds back only what the kernel needs: the Python
    installation and the course's helper package and data read-only, its own working directory and
    the kernel's socket directory read-write;
 3. sets resource limits (CPU seconds, address space, file size, processes, no core dumps);
@@ -152,9 +153,8 @@ def enter(keep_ro: list[Path], keep_rw: list[Path], hide: list[Path], uid: int |
                       IPYTHONDIR="/tmp/ipython", XDG_CACHE_HOME="/tmp", JUPYTER_RUNTIME_DIR="/tmp")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point inside the namespaces: ``python -m course_utils.grader.sandbox OPTIONS -- KERNEL...``."""
-    argv = sys.argv[1:] if argv is None else argv
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Split ``OPTIONS -- KERNEL...`` into the sandbox options and the kernel command."""
     if "--" not in argv:
         sys.exit("usage: python -m course_utils.grader.sandbox [options] -- kernel command...")
     split = argv.index("--")
@@ -172,12 +172,21 @@ def main(argv: list[str] | None = None) -> None:
                              "private /tmp")
     parser.add_argument("--job-root", type=Path, default=None,
                         help="the job's private directory; writable paths must lie inside it")
-    args = parser.parse_args(argv[:split])
+    return parser.parse_args(argv[:split]), argv[split + 1:]
+
+
+def enter_from_args(args: argparse.Namespace) -> None:
+    """:func:`enter` with the parsed options, the current directory kept read-write."""
     cwd = Path.cwd()
     enter(args.keep_ro, [cwd, *args.keep_rw], args.hide, args.uid, args.cpu, args.mem,
           args.fsize, args.nproc, args.job_root, args.cache_seed)
     os.chdir(cwd)
-    command = argv[split + 1:]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point inside the namespaces: ``python -m course_utils.grader.sandbox OPTIONS -- KERNEL...``."""
+    args, command = parse_args(sys.argv[1:] if argv is None else argv)
+    enter_from_args(args)
     os.execvp(command[0], command)
 
 
@@ -224,34 +233,44 @@ def kernel_cache_seed() -> Path:
     return base / "course_utils" / f"kernel-seed-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
-def warm_caches(seed: Path) -> Path | None:
-    """Fill ``seed/numba`` (librosa's compiled numba functions) and ``seed/mpl`` (matplotlib's font
-    cache) by running trusted code once; each sandboxed kernel starts with a private copy instead
-    of recompiling for every submission (about 20 s per kernel otherwise). Fast when already warm."""
+def warm_caches(base: Path) -> Path | None:
+    """A seed of warmed kernel caches under ``base``: ``numba/`` (librosa's compiled numba
+    functions) and ``mpl/`` (matplotlib's font cache), filled by running trusted code once; each
+    sandboxed kernel starts with a private copy instead of recompiling for every submission (about
+    20 s per kernel otherwise). Returns the seed folder, or None if it cannot be built.
+
+    One folder per set of versions, built in a private folder and renamed into place when
+    complete: two runs warming at once never write the same files (interleaved writes once left a
+    numba cache that crashed every kernel calling librosa.yin), and a half-built seed is never used.
+    """
+    import hashlib
+    import tempfile
     from importlib.metadata import version
 
     stamp = json.dumps([sys.version, KERNEL_WARMUP] + [version(p) for p in ("numba", "librosa", "matplotlib")])
+    seed = base / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    if (seed / "stamp.json").is_file():
+        return seed  # warmed by an earlier run with the same versions
     try:
-        if (seed / "stamp.json").read_text() == stamp:
-            return seed  # warmed by an earlier run with the same versions
-    except OSError:
-        pass
-    try:
-        (seed / "numba").mkdir(parents=True, exist_ok=True)
-        (seed / "mpl").mkdir(exist_ok=True)
+        base.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(dir=base, prefix=".build-"))
+        (build / "numba").mkdir()
+        (build / "mpl").mkdir()
     except OSError:
         return None
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(seed / "numba"), MPLCONFIGDIR=str(seed / "mpl"))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(build / "numba"), MPLCONFIGDIR=str(build / "mpl"))
     proc = subprocess.run([sys.executable, "-c", KERNEL_WARMUP], env=env, capture_output=True)
-    if proc.returncode:
-        return None
-    with contextlib.suppress(OSError):
-        (seed / "stamp.json").write_text(stamp)
-    return seed
+    if proc.returncode == 0:
+        (build / "stamp.json").write_text(stamp)
+        os.chmod(build, 0o755)
+        with contextlib.suppress(OSError):  # another run may have finished first: keep its seed
+            os.rename(build, seed)
+    shutil.rmtree(build, ignore_errors=True)
+    return seed if (seed / "stamp.json").is_file() else None
 
 
 def grader_config(course: Path, grading_root: Path, job: Path, uid: int, memory_mb: int,
-                  cache_seed: Path | None = None) -> str:
+                  cache_seed: Path | None = None, warm_socket: str = "") -> str:
     """The nbgrader config lines that make a grading job start its kernels in this sandbox."""
     from .. import data
 
@@ -264,7 +283,8 @@ def grader_config(course: Path, grading_root: Path, job: Path, uid: int, memory_
     if cache_dir.exists():  # generated data sets, filled by prefill_data before grading
         keep.append(cache_dir)
     args = ["--mem", str(memory_mb)] + (["--cache-seed", str(cache_seed)] if cache_seed else [])
-    for h in (course.resolve(), grading_root, Path("/tmp")):
+    # /run/postgresql: a PostgreSQL gradebook's unix sockets (a network namespace does not cover them)
+    for h in (course.resolve(), grading_root, Path("/tmp"), Path("/run/postgresql")):
         args += ["--hide", str(h)]
     for k in keep:
         args += ["--keep-ro", str(Path(k).resolve())]
@@ -273,7 +293,8 @@ def grader_config(course: Path, grading_root: Path, job: Path, uid: int, memory_
         f"c.SandboxKernelManager.sandbox_args = {args!r}",
         f"c.SandboxKernelManager.ipc_dir = {str(job / 'ipc')!r}",
         f"c.SandboxKernelManager.job_root = {str(job)!r}",
-        f"c.SandboxKernelManager.unprivileged_uid = {uid}"])
+        f"c.SandboxKernelManager.unprivileged_uid = {uid}",
+        f"c.SandboxKernelManager.warm_socket = {warm_socket!r}"])
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -286,6 +307,9 @@ class SandboxKernelManager(AsyncKernelManager):
     ipc_dir = Unicode(help="directory of the kernel's sockets and connection file").tag(config=True)
     unprivileged_uid = Integer(-1, help="uid to drop to (root only); -1 for none").tag(config=True)
     job_root = Unicode(help="the job's private directory (writable paths must lie inside)").tag(config=True)
+    warm_socket = Unicode("", help="socket of a kernel zygote (course_utils.grader.warmkernel): "
+                          "fork a warm kernel into the sandbox instead of starting a cold one"
+                          ).tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -302,6 +326,10 @@ class SandboxKernelManager(AsyncKernelManager):
         args = list(self.sandbox_args) + (["--keep-rw", self.ipc_dir] if self.ipc_dir else [])
         if self.unprivileged_uid >= 0 and os.geteuid() == 0:
             args += ["--uid", str(self.unprivileged_uid), "--job-root", self.job_root]
+        if self.warm_socket:
+            from .warmkernel import client_command
+
+            return client_command(self.warm_socket, args, cmd)
         return [*ns, "--", sys.executable, "-m", "course_utils.grader.sandbox", *args, "--", *cmd]
 
 
