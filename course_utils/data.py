@@ -4,8 +4,9 @@ Used by every notebook: ``data.load_example("speech_low", sr=22050)`` instead of
 because nbgrader runs notebooks from other folders than their source. The registry itself is
 ``data/registry.json`` (written by ``data/generate.py``); ``data/README.md`` documents each clip.
 
-The data folder is found next to the installed package (``pip install -e .``); set the
-environment variable ``COURSE_DATA_DIR`` to use another copy.
+The clips travel with the package as ``course_utils.clips`` (``pyproject.toml`` maps the
+repository's ``data/`` to it): an editable install finds them in ``data/``, a wheel or a plain
+``pip install .`` in the installed package. Set ``COURSE_DATA_DIR`` to use another copy.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +30,20 @@ class ChecksumError(RuntimeError):
 
 
 def data_dir() -> Path:
-    """The folder holding the shipped clips (``COURSE_DATA_DIR`` or the repository's ``data/``)."""
+    """The folder holding the shipped clips: ``COURSE_DATA_DIR``, else the installed package data
+    ``course_utils.clips`` (the repository's ``data/`` in an editable install)."""
     env = os.environ.get("COURSE_DATA_DIR")
-    root = Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    if env:
+        root = Path(env)
+    else:
+        try:
+            root = Path(str(resources.files("course_utils.clips")))
+        except ModuleNotFoundError:  # an install made before the clips became package data
+            root = Path(__file__).resolve().parent.parent / "data"
     if not (root / "registry.json").is_file():
         raise FileNotFoundError(
-            f"No registry.json in {root}. Install the course in editable mode from the repository "
-            "(pip install -e .) or set COURSE_DATA_DIR to the course's data/ folder.")
+            f"No registry.json in {root}. Reinstall the course (pip install . or pip install -e . "
+            "from the repository) or set COURSE_DATA_DIR to the course's data/ folder.")
     return root
 
 

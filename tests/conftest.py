@@ -2,7 +2,8 @@
 
 Tests that need something a laptop may lack carry a marker: ``root`` (root on Linux), ``hub``
 (a real JupyterHub with configurable-http-proxy and system users), ``browser`` (Debian's
-chromium driven by Playwright), ``postgres`` (a throwaway PostgreSQL cluster). Where that part is
+chromium driven by Playwright), ``postgres`` (a throwaway PostgreSQL cluster), ``pythons`` (pyenv's 3.12 and 3.13).
+Where that part is
 missing they skip with the reason printed (``-ra``); under ``CI=true`` such a skip is a failure,
 since CI installs all of them (``.ci/run``) and a skipped system test would prove nothing.
 """
@@ -18,6 +19,7 @@ SYSTEM_MARKERS = {
     "hub": "a real JupyterHub, configurable-http-proxy (npm) and system users",
     "browser": "Debian's chromium (/usr/bin/chromium) driven by Playwright",
     "postgres": "PostgreSQL's initdb/pg_ctl to start a throwaway cluster",
+    "pythons": "Python 3.12 and 3.13 (pyenv) for fresh venvs",
 }
 
 
