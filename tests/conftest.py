@@ -2,10 +2,10 @@
 
 Tests that need something a laptop may lack carry a marker: ``root`` (root on Linux), ``hub``
 (a real JupyterHub with configurable-http-proxy and system users), ``browser`` (Debian's
-chromium driven by Playwright), ``postgres`` (a throwaway PostgreSQL cluster), ``pythons`` (pyenv's 3.12 and 3.13).
-Where that part is
-missing they skip with the reason printed (``-ra``); under ``CI=true`` such a skip is a failure,
-since CI installs all of them (``.ci/run``) and a skipped system test would prove nothing.
+chromium driven by Playwright), ``postgres`` (a throwaway PostgreSQL cluster), ``pythons``
+(pyenv's 3.12 and 3.13). Where that part is missing they skip with the reason printed (``-ra``);
+under ``CI=true`` such a skip is a failure, since CI installs all of them (``.ci/run``) and a
+skipped system test would prove nothing.
 """
 
 from __future__ import annotations
