@@ -340,7 +340,7 @@ def _max_score(course: Path, assignment: str) -> float:
 def autograde(course: Path, assignment: str, jobs: int = 1, students: list[str] | None = None,
               force: bool = False, timeout: int = 300, sandbox: bool = True,
               job_timeout: int = 3600, memory_mb: int = 6144,
-              progress: bool = True, warm_kernels: bool = False) -> list[GradeResult]:
+              progress: bool = True, warm_kernels: bool = True) -> list[GradeResult]:
     """Grade the submissions of ``assignment`` in ``course``, ``jobs`` at a time.
 
     Args:

@@ -1,0 +1,203 @@
+"""Warm sandboxed kernels: each student's kernel is forked from a process that did the imports once.
+
+A kernel for notebook 01 spends about 3 s of CPU before the student's first line runs: Python and
+ipykernel start-up, ``import numpy, scipy, librosa, matplotlib``, loading librosa's compiled numba
+functions, and the sandbox's own Python start. ``course autograde`` instead starts one *kernel
+zygote* per run (``python -m course_utils.grader.warmkernel SOCKET``, trusted code only): it
+imports ipykernel and the course's libraries and runs :data:`ZYGOTE_WARMUP`, then waits. For every
+kernel a grading job needs, the job's ``SandboxKernelManager`` runs a tiny client
+(``_kernel_client.py``, standard library only) in place of the kernel; the client sends the kernel
+command, the sandbox options, its directory and environment over the zygote's unix socket, and the
+zygote forks a fresh child that
+
+1. closes every inherited descriptor, starts a new session, takes the client's environment;
+2. creates its own user (unless root), mount and network namespaces (``unshare(2)``, as the
+   ``unshare`` command does for a cold kernel), and calls ``course_utils.grader.sandbox.enter``
+   with the same options: hidden trees, read-only binds, resource limits, the per-job uid;
+3. only then runs the kernel (``IPKernelApp``) in the sandbox, with the options given.
+
+So every student still gets a fresh process, in its own namespaces and uid, never reused; what it
+shares with other students' kernels is only the memory image of trusted imports, copied on write.
+The client relays signals (interrupts) and reports the kernel's exit code; when the client dies
+(the kernel manager killed it, or the grading job was killed: it has a parent-death signal), the
+zygote kills the kernel's whole session. The socket lives in the grader's private directory
+(``0700``, hidden from kernels) and the zygote serves only peers of its own uid.
+
+The zygote does not import ``matplotlib.pyplot``: the notebook's first ``import
+matplotlib.pyplot`` must find the IPython shell to install the inline backend's hooks, as in a
+cold kernel. Differences from a cold kernel a notebook could notice: the modules above are already
+in ``sys.modules`` (their import-time warnings are not shown), and ``random``/``numpy.random``
+global generators are reseeded from the OS in each child (as a fresh process would be).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import traceback
+from pathlib import Path
+
+__all__ = ["ZYGOTE_WARMUP", "client_command", "serve"]
+
+CLIENT = Path(__file__).with_name("_kernel_client.py")
+
+ZYGOTE_WARMUP = """
+import numpy as np, scipy.signal, scipy.fft, soundfile, soxr, librosa
+import matplotlib, matplotlib.figure, matplotlib.font_manager, matplotlib.backends.backend_agg
+import IPython, ipykernel.kernelapp, ipykernel.ipkernel
+y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
+S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
+M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
+librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
+librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
+librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
+"""
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+
+
+def client_command(socket_path: str, sandbox_args: list[str], kernel_cmd: list[str]) -> list[str]:
+    """The command a kernel manager runs in place of ``kernel_cmd``: the client, isolated (-I -S)."""
+    return [sys.executable, "-I", "-S", str(CLIENT), socket_path, *sandbox_args, "--", *kernel_cmd]
+
+
+def _unshare(flags: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(flags) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare failed: {os.strerror(err)}")
+
+
+def _kernel_child(request: dict) -> None:
+    """In the forked child: sandbox, then become the kernel. Never returns."""
+    from . import sandbox
+
+    code = 1
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, 65536)  # the zygote's socket, its clients' sockets, anything else
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        uid, gid = os.geteuid(), os.getegid()
+        _unshare(CLONE_NEWNS | CLONE_NEWNET | (0 if uid == 0 else CLONE_NEWUSER))
+        if uid != 0:  # what `unshare --map-root-user` does
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+        args, command = sandbox.parse_args(request["sandbox"])
+        sandbox.enter_from_args(args)
+        import random
+
+        import numba.core.config
+        import numpy as np
+
+        random.seed(), np.random.seed()
+        numba.core.config.reload_config()  # NUMBA_CACHE_DIR is now the kernel's private /tmp/numba
+        if command[1:3] != ["-m", "ipykernel_launcher"]:
+            os.execvp(command[0], command)
+        from ipykernel.kernelapp import IPKernelApp
+
+        sys.argv = ["ipykernel_launcher", *command[3:]]
+        IPKernelApp.launch_instance(argv=command[3:])
+        code = 0
+    except SystemExit as err:
+        code = err.code if isinstance(err.code, int) else 0
+    except BaseException:  # noqa: BLE001 (the kernel manager sees the exit code)
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _reap(kernels: dict, buffers: dict) -> None:
+    """Collect ended kernels and tell their clients the exit code."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+        for conn, kpid in list(kernels.items()):
+            if kpid == pid:
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                conn.close()
+                kernels.pop(conn), buffers.pop(conn, None)
+
+
+def serve(socket_path: str) -> None:
+    """The zygote: warm up, then fork a sandboxed kernel for each client until stdin closes."""
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; the kernel adds '' back itself
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel
+    exec(compile(ZYGOTE_WARMUP, "<zygote warm-up>", "exec"), {})
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    server.bind(socket_path)
+    os.umask(old)
+    server.listen(64)
+    print("ready", flush=True)
+    kernels: dict[socket.socket, int] = {}  # client connection -> its kernel's pid
+    buffers: dict[socket.socket, bytes] = {}
+    try:
+        while True:
+            ready, _, _ = select.select([sys.stdin, server, *buffers], [], [], 0.2)
+            _reap(kernels, buffers)
+            for r in ready:
+                if r is sys.stdin:
+                    if not os.read(sys.stdin.fileno(), 4096):
+                        return
+                elif r is server:
+                    conn, _ = server.accept()
+                    if _peer_uid(conn) != os.geteuid():
+                        conn.close()
+                        continue
+                    buffers[conn] = b""
+                else:
+                    data = r.recv(65536)
+                    if not data:  # the client is gone: so is its kernel
+                        if kernels.get(r):
+                            with contextlib.suppress(OSError):
+                                os.killpg(kernels[r], signal.SIGKILL)
+                        kernels.pop(r, None), buffers.pop(r)
+                        r.close()
+                        continue
+                    buffers[r] += data
+                    while b"\n" in buffers[r]:
+                        line, buffers[r] = buffers[r].split(b"\n", 1)
+                        if r not in kernels:
+                            pid = os.fork()
+                            if pid == 0:
+                                _kernel_child(json.loads(line))
+                            kernels[r] = pid
+                            r.sendall(f"pid {pid}\n".encode())
+                        elif line.startswith(b"signal "):
+                            with contextlib.suppress(OSError):
+                                os.kill(kernels[r], int(line.split()[1]))
+    finally:
+        for pid in kernels.values():
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+        server.close()
+        with contextlib.suppress(OSError):
+            os.unlink(socket_path)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
