@@ -1,5 +1,5 @@
 # One command opens the course, one command tests it (see README.md).
-#   make lab        create .venv, install the course, open JupyterLab on notebooks/
+#   make lab        create .venv, install the course, open JupyterLab on notebooks/ (student mode)
 #   make test       create .venv, install the course with its test tools, run every test
 #   make release    regenerate notebooks/ (the student release) from solutions/
 #   make benchmark  print the speed tables of benchmarks/
@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
+	$(BIN)/course lab --student $(ROOT_FLAG)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests solutions
