@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 
+import nbformat
 import pytest
 
 from mistakes import runner
+from toy_course import toy_notebook
 
 
 @functools.lru_cache(maxsize=None)
@@ -48,3 +50,23 @@ def test_known_gap(assignment, variant):
     assert not outcome.error, outcome.error
     assert outcome.ok, (f"no grade cell of {variant.cell}'s part rejects: {variant.what}" if not variant.right
                         else f"a grade cell rejects this right answer: {outcome.failures}")
+
+
+def test_runner_on_a_toy_notebook(tmp_path):
+    """The runner itself: it reports a wrong answer that slips through and a right answer rejected."""
+    (tmp_path / "90_toy").mkdir()
+    nbformat.write(toy_notebook("90_toy"), tmp_path / "90_toy" / "90_toy.ipynb")
+    variants = [
+        runner.wrong("add", "subtracts", "def add(a, b):\n    return a - b\n"),
+        runner.wrong("add", "right on the tested inputs only", "def add(a, b):\n    return 3 if (a, b) == (1, 2) else 0\n"),
+        runner.right("mul", "repeated addition", "def mul(a, b):\n    return sum(a for _ in range(abs(b))) * (1 if b >= 0 else -1)\n"),
+        runner.right("mul", "labelled right but adds", replace=[("return a * b", "return a + b")]),
+        runner.wrong("mul", "an edit that no longer applies", replace=[("return a ** b", "return b")]),
+    ]
+    session = runner.Session("90_toy", root=tmp_path)
+    outcomes = session.load(lambda: [session.try_variant(v) for v in variants])
+    assert session.baseline == {}
+    assert [o.ok for o in outcomes] == [True, False, True, False, False]
+    assert "test_add" in outcomes[0].failures and not outcomes[1].failures
+    assert "test_mul" in outcomes[3].failures and "no longer contains" in outcomes[4].error
+    assert session.ns["add"](2, 2) == 4 and session.ns["mul"](2, 3) == 6, "the solution is restored after each variant"

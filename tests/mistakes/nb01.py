@@ -35,6 +35,8 @@ def alias_frequency(f, sr):
     f_mod = np.mod(np.asarray(f).astype(np.int64), sr)
     return np.minimum(f_mod, sr - f_mod)
 """),
+    wrong("alias_frequency", "reduced modulo the Nyquist frequency sr / 2 instead of mirrored",
+          replace=[("return np.minimum(f_mod, sr - f_mod)", "return np.mod(f_mod, sr / 2)")]),
     right("alias_frequency", "the distance to the nearest multiple of sr, |f - sr round(f / sr)|", """
 def alias_frequency(f, sr):
     f = np.asarray(f, dtype=np.float64)

@@ -106,12 +106,12 @@ class Session:
     """A solution notebook executed once, whose graded cells can be swapped for variants."""
 
     def __init__(self, assignment: str, skip: dict | None = None, not_rerun: dict | None = None,
-                 only_graded: bool = False, keep: tuple = ()):
-        self.assignment = assignment
+                 only_graded: bool = False, keep: tuple = (), root: Path = SOLUTIONS):
+        self.assignment, self.folder = assignment, Path(root) / assignment
         self.skip = dict(skip or {})
         self.not_rerun = dict(not_rerun or {})
         self.only_graded, self.keep = only_graded, tuple(keep)
-        path = SOLUTIONS / assignment / f"{assignment}.ipynb"
+        path = self.folder / f"{assignment}.ipynb"
         nb = nbformat.read(path, as_version=4)
         self.cells = []                 # (index, grade_id or "", kind, section, source)
         section, part = "", ""
@@ -165,7 +165,7 @@ class Session:
         old = os.getcwd()
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp) / self.assignment
-            shutil.copytree(SOLUTIONS / self.assignment, work)
+            shutil.copytree(self.folder, work)
             os.chdir(work)
             try:
                 yield
