@@ -207,9 +207,19 @@ def class_hub():
                   course=course, state=state, instructor=instructor, students=students,
                   passwords=passwords, groups=groups, start_seconds=start_seconds)
     finally:
+        left = []
         if started is not None:
-            subprocess.run([str(BIN / "course"), "--course", str(top / "course"), "hub", "stop",
-                            "--state", str(started)], capture_output=True, timeout=120)
+            stop = subprocess.run([str(BIN / "course"), "--course", str(top / "course"), "hub", "stop",
+                                   "--state", str(started)], capture_output=True, text=True, timeout=120)
+            left = [f"`course hub stop`: {stop.stdout.strip()} {stop.stderr.strip()}"] if stop.returncode else []
+            left += [f"{u}'s processes" for u in [instructor, *students]
+                     if not subprocess.run(["pgrep", "-u", u], capture_output=True).returncode]
+            for what, at in [("hub (proxy)", port), ("proxy API", port + 1), ("hub API", port + 2)]:
+                with socket.socket() as sock:
+                    if sock.connect_ex(("127.0.0.1", at)) == 0:
+                        left.append(f"the {what} still answers on port {at}")
         _remove_accounts([instructor, *students], [f"{groups}-instructors", f"{groups}-students"])
         _open_environment(-1)
         shutil.rmtree(top, ignore_errors=True)
+    # `course hub stop` stops the hub, its proxy and every user's server (checked after cleanup).
+    assert not left, f"left after `course hub stop`: {left}"

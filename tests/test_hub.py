@@ -24,10 +24,11 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
+from course_utils.grader.hub import read_roster
 from hub_fixtures import BIN, COURSE_ID, class_hub  # noqa: F401 (class_hub is a fixture)
 from nbgrader_helpers import SOLUTIONS, html_text
 
-pytestmark = [pytest.mark.root, pytest.mark.hub]
+hub_test = pytest.mark.root(pytest.mark.hub)  # the tests that need a running hub
 
 A_NB = "02_stft"
 
@@ -41,6 +42,36 @@ def put_notebook(hub, user: str, path: str, nb: dict) -> None:
     token = hub.start_server(user)
     hub.api("PUT", f"/user/{user}/api/contents/{path}", {"type": "notebook", "format": "json",
                                                           "content": nb}, token=token)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("alice\n# a comment\n\nbob\nalice\n", ["alice", "bob"]),
+    ("Student,ID,SIS User ID,SIS Login ID,Section\nDoe, Jane,123,u1,jdoe,A\n", None),
+    ('Student,ID,SIS User ID,SIS Login ID,Section\n"Doe, Jane",123,u1,jdoe,A\n', ["jdoe"]),
+    ("First name;Surname;Username;Email address\nJane;Doe;jdoe2;j@x.edu\n", ["jdoe2"]),
+])
+def test_read_roster_lines_and_lms_csv(tmp_path, text, expected):
+    """Plain lists and LMS exports give the logins; a row that does not parse is refused."""
+    path = tmp_path / "roster.csv"
+    path.write_text(text)
+    if expected is None:  # the unquoted "Doe, Jane" would shift the login column to "u1"
+        with pytest.raises(ValueError, match=r"rows \[2\] do not have the header's 5 fields"):
+            read_roster(path)
+    else:
+        assert read_roster(path) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Name,Email\nJane,j@x.edu\n", "no login column in the header"),
+    ("Jane Doe\n", "not valid Linux user names"),
+    ("1student\n", "not valid Linux user names"),
+])
+def test_read_roster_refuses_what_it_cannot_use(tmp_path, text, message):
+    """A roster without a login column, or with names that are not Linux logins, is refused."""
+    path = tmp_path / "roster.txt"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        read_roster(path)
 
 
 class Steps:
@@ -63,6 +94,7 @@ def submissions(hub, student: str) -> list[Path]:
     return sorted((hub.exchange / "inbound" / student).glob(f"{student}+{A_NB}+*"))
 
 
+@hub_test
 def test_hub_start_is_healthy_and_answers_logins(class_hub):
     """The hub answers on loopback, knows the roster's accounts, and PAM takes their passwords."""
     hub = class_hub
@@ -85,6 +117,7 @@ def test_hub_start_is_healthy_and_answers_logins(class_hub):
         assert ("/hub/login" not in landed and "HTTP" not in landed) == ok, (password[:6], landed)
 
 
+@hub_test
 def test_term_loop_release_to_feedback_with_isolation(class_hub):
     """Both students fetch, A's newest (late) submission gets full marks, B's blank 0; B cannot
     read, overwrite or forge A's work nor read the course's private files; feedback reaches each

@@ -92,9 +92,13 @@ def read_roster(path: Path) -> list[str]:
     """
     text = Path(path).read_text(encoding="utf-8-sig")
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if lines and ("," in lines[0] or "\t" in lines[0]):
-        rows = list(csv.DictReader(io.StringIO("\n".join(lines)),
-                                   dialect=csv.Sniffer().sniff(lines[0], delimiters=",\t;")))
+    if lines and any(d in lines[0] for d in ",;\t"):
+        delimiter = max(",;\t", key=lines[0].count)
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        uneven = [i + 2 for i, row in enumerate(rows) if None in row or None in row.values()]
+        if uneven:
+            raise ValueError(f"roster {path}: rows {uneven[:5]} do not have the header's "
+                             f"{len(rows[0]) - (None in rows[0])} fields (a comma in an unquoted name?)")
         header = {h.strip().lower(): h for h in rows[0]} if rows else {}
         column = next((header[c] for c in ROSTER_COLUMNS if c in header), None)
         if column is None:
