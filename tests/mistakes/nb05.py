@@ -260,8 +260,9 @@ def evaluate(model, X, y, batch_size=128):
     wrong("train_model", "OneCycle stepped once per epoch instead of after every batch", replace=[
         ("            schedule.step()\n", ""), ("        history.append(total / len(X))", "        schedule.step()\n        history.append(total / len(X))")],
           xfail="the toy task is learnt at any learning rate the schedule gives, and no check looks at the "
-                "rate: e.g. assert the optimizer's lr after a 2-epoch run is OneCycle's final value (~lr / 1e4), "
-                "or compare the losses with a reference loop"),
+                "rate; proposed hidden check: the epoch losses of a 3-epoch run equal those of a reference loop of "
+                "the documented recipe (same seed, OneCycle stepped per batch) at rtol 1e-5, as 07's hidden "
+                "test of train_detector does"),
     wrong("train_model", "the last partial batch dropped", replace=[("for i in range(0, len(X), batch_size):", "for i in range(0, len(X) - batch_size + 1, batch_size):")]),
     wrong("train_model", "gradients never zeroed", replace=[("            optimizer.zero_grad()\n", "")]),
     right("train_model", "a DataLoader with shuffle, summed loss divided by the example count", TRAIN_DATALOADER),
