@@ -61,13 +61,17 @@ class Hub:
             text = r.read().decode()
         return json.loads(text) if text else None
 
-    def start_server(self, user: str, timeout: float = 120) -> str:
-        """Start ``user``'s single-user server through the hub; returns a token of that user."""
+    def spawn(self, user: str) -> None:
+        """Ask the hub to start ``user``'s single-user server (returns at once)."""
         try:
             self.api("POST", f"/hub/api/users/{user}/server")
         except urllib.error.HTTPError as err:
-            if err.code != 400:  # 400: already running
+            if err.code != 400:  # 400: already running or starting
                 raise
+
+    def start_server(self, user: str, timeout: float = 180) -> str:
+        """Start ``user``'s single-user server through the hub; returns a token of that user."""
+        self.spawn(user)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             server = self.api("GET", f"/hub/api/users/{user}")["servers"].get("")

@@ -127,6 +127,8 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
     course = str(BIN / "course")
     step = Steps()
 
+    for student in (a, b):  # the students' servers start while the instructor releases
+        hub.spawn(student)
     # Instructor: generate the release and put it in the exchange.
     hub.instructor_run(course, "release", A_NB)
     hub.instructor_run(str(BIN / "nbgrader"), "release_assignment", A_NB)
