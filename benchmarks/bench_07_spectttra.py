@@ -36,7 +36,8 @@ CELLS = ["imports", "spectttra_mel", "n_frames_for", "spectttra_tokens", "vit_to
          "peak_memory_mb"]
 NAMES = ["spectttra_mel", "n_frames_for", "spectttra_tokens", "vit_tokens", "SpecTTTra",
          "accuracy", "train_detector", "PatchViT", "peak_memory_mb"]
-VARIANTS = {"SpecTTTra-a": (1, 3), "SpecTTTra-b": (3, 5), "SpecTTTra-g": (5, 7), "ViT 16x16": None}
+VARIANTS = {"SpecTTTra-a": dict(t_clip=3, f_clip=1), "SpecTTTra-b": dict(t_clip=5, f_clip=3),
+            "SpecTTTra-g": dict(t_clip=7, f_clip=5), "ViT 16x16": None}  # as in the notebook
 
 
 def best_ms(fn, repeats: int = 5) -> float:
@@ -60,8 +61,8 @@ def speed_and_memory(f) -> None:
             if clips is None:
                 model, n_tok = f["PatchViT"](128, n_frames), f["vit_tokens"](128, n_frames)
             else:
-                model = f["SpecTTTra"](128, n_frames, clips[1], clips[0], dim=64)
-                n_tok = f["spectttra_tokens"](128, n_frames, *clips)
+                model = f["SpecTTTra"](128, n_frames, **clips, dim=64)
+                n_tok = f["spectttra_tokens"](128, n_frames, **clips)
 
             def infer():
                 with torch.no_grad():
@@ -102,7 +103,7 @@ def seed_spread(f, n_seeds: int) -> None:
     tests, news = [], []
     for seed in range(n_seeds):
         torch.manual_seed(seed)
-        model = f["SpecTTTra"](128, X_tr.shape[-1], 5, 3, dim=32, depth=2, heads=4)
+        model = f["SpecTTTra"](128, X_tr.shape[-1], t_clip=5, f_clip=3, dim=32, depth=2, heads=4)
         start = time.perf_counter()
         f["train_detector"](model, X_tr, y_tr, epochs=10, batch_size=16, lr=2e-3, seed=seed)
         seconds = time.perf_counter() - start
