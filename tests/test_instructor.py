@@ -342,3 +342,50 @@ def test_a_timed_out_job_loses_its_kernel_too(tmp_path):
     assert all(p.wait(timeout=10) == -signal.SIGKILL for p in procs)
     with pytest.raises(ValueError, match="not a grading job"):
         kill_uid(os.getuid())
+
+
+@needs_sandbox
+def test_warm_kernels_are_fresh_sandboxed_processes(tmp_path):
+    """Kernels forked by the zygote (course_utils.grader.warmkernel) are new processes, each in its
+    own network namespace, as the job's uid when root, with the grading area hidden and their own
+    random state: never one kernel shared by two students."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config import Config
+
+    from course_utils.grader.autograde import grading_env
+    from course_utils.grader.grading import RobustExecute
+    from course_utils.grader.sandbox import FIRST_JOB_UID, grader_config
+
+    root = tmp_path / "grading"
+    (root / "zygote").mkdir(parents=True, mode=0o700)
+    os.chmod(tmp_path, 0o711), os.chmod(root, 0o711)
+    sock = root / "zygote" / "kernels.sock"
+    zygote = subprocess.Popen([sys.executable, "-m", "course_utils.grader.warmkernel", str(sock)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=grading_env())
+    try:
+        assert zygote.stdout.readline().strip() == b"ready"
+        code = ("import json, os, random, sys\nprint(json.dumps([os.getpid(), os.getuid(), "
+                "os.readlink('/proc/self/ns/net'), random.random(), os.path.exists(%r), "
+                "'librosa' in sys.modules]))" % str(sock))
+        seen = []
+        for i in range(2):
+            job = root / f"job-{i}"
+            (job / "work").mkdir(parents=True, mode=0o711)
+            config = Config()
+            exec(grader_config(tmp_path / "course", root, job, FIRST_JOB_UID + i, 4096, None, str(sock)),
+                 {"c": config})
+            nb = new_notebook(cells=[new_code_cell(code)])
+            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            out, _ = RobustExecute(config=config, timeout=300).preprocess(nb, {"metadata": {"path": str(job / "work")}})
+            seen.append(json.loads(out.cells[0].outputs[0]["text"]))
+    finally:
+        zygote.stdin.close()
+        zygote.wait(60)
+    (pid0, uid0, net0, rand0, sock0, warm0), (pid1, uid1, net1, rand1, sock1, warm1) = seen
+    assert warm0 and warm1  # forked from the zygote, whose imports they share
+    assert pid0 != pid1 and pid0 != zygote.pid and rand0 != rand1
+    # a network namespace of their own (its number may be reused once the first kernel is gone)
+    assert os.readlink("/proc/self/ns/net") not in (net0, net1)
+    assert not sock0 and not sock1  # the zygote's socket is hidden from kernels
+    if os.geteuid() == 0:
+        assert (uid0, uid1) == (FIRST_JOB_UID, FIRST_JOB_UID + 1)
