@@ -12,21 +12,34 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JOBS ?= 2
+# torch stays out of the hashed lock (requirements/header.txt says why); its pin is pyproject's.
+TORCH_PIN := $(shell sed -n 's/.*"torch==\([^"]*\)".*/\1/p' pyproject.toml)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: env lab test release benchmark clean system-deps
+.PHONY: env lab test release benchmark clean system-deps lock site
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/lock.txt
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13), "Python 3.11, 3.12 or 3.13 is needed, found " + sys.version.split()[0] + ": run make PYTHON=/path/to/python3.11"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,hub,postgres]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet "torch==$(TORCH_PIN)"
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	@echo "Compiling librosa's numba functions once (about 30 s), so that no notebook waits for it"
 	@echo "and parallel test workers never write the same cache at once (a race that can crash)."
 	$(BIN)/python -c "from course_utils.grader.sandbox import KERNEL_WARMUP; exec(KERNEL_WARMUP)"
 	@touch $(STAMP)
+
+# requirements/lock.txt: every package of the course and its extras at one version, with hashes.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --no-header --no-emit-index-url --no-emit-find-links --generate-hashes \
+	  --strip-extras --unsafe-package torch --extra dev --extra hub --extra postgres \
+	  -o requirements/lock.txt pyproject.toml
+	cat requirements/header.txt requirements/lock.txt > requirements/lock.tmp
+	mv requirements/lock.tmp requirements/lock.txt
 
 lab: $(STAMP)
 	$(BIN)/course lab --student $(ROOT_FLAG)
