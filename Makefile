@@ -3,6 +3,8 @@
 #   make test       create .venv, install the course with its test tools, run every test
 #   make release    regenerate notebooks/ (the student release) from solutions/
 #   make benchmark  print the speed tables of benchmarks/
+#   make site       build the course website into site/_build/html/ (Jupyter Book 1.x)
+#   make lock       regenerate requirements/lock.txt (the class's locked versions)
 #   make system-deps  (Debian/Ubuntu, as root) chromium, PostgreSQL and JupyterHub's npm proxy:
 #                   what the hub, browser and PostgreSQL tests and `course hub` need
 
@@ -40,6 +42,10 @@ lock: $(STAMP)
 	  -o requirements/lock.txt pyproject.toml
 	cat requirements/header.txt requirements/lock.txt > requirements/lock.tmp
 	mv requirements/lock.tmp requirements/lock.txt
+
+# The course website (site/README.md): site/_build/html/index.html
+site: $(STAMP)
+	$(BIN)/jupyter-book build . --config site/_config.yml --toc site/_toc.yml --path-output site
 
 lab: $(STAMP)
 	$(BIN)/course lab --student $(ROOT_FLAG)
