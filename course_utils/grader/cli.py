@@ -24,9 +24,18 @@ from pathlib import Path
 __all__ = ["main"]
 
 
+def _this_environment_on_path() -> None:
+    """Put this environment's bin first on PATH, for this process and its children: nbgrader's
+    gradebook runs ``alembic`` by name (in-process through its API, and in every nbgrader
+    command), which fails when ``course`` is started as ``.venv/bin/course`` without the venv."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{path}"
+
+
 def _nbgrader(course: Path, *args: str) -> int:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env).returncode
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course).returncode
 
 
 def _assignments(course: Path) -> list[str]:
@@ -193,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--groups", help="prefix of the two groups (default: the course id)")
     p.set_defaults(func=cmd_hub)
     args = parser.parse_args(argv)
+    _this_environment_on_path()
     args.course = args.course.resolve()
     if not (args.course / "nbgrader_config.py").is_file():
         parser.error(f"{args.course} is not a course directory (no nbgrader_config.py)")
