@@ -258,28 +258,15 @@ def num_patches(n_mels, n_frames, patch=16, fstride=10, tstride=10):
     # Part I: train_fold
     wrong("train_fold", "trained on the test fold", replace=[
         ("for idx in torch.randperm(len(X_train), generator=generator).split(cfg.batch_size):\n            batch = spec_augment(X_train[idx], cfg.freqm, cfg.timem, generator)\n            loss = F.cross_entropy(model(batch), y_train[idx])",
-         "for idx in torch.randperm(len(X_test), generator=generator).split(cfg.batch_size):\n            batch = spec_augment(X_test[idx], cfg.freqm, cfg.timem, generator)\n            loss = F.cross_entropy(model(batch), y_test.to(cfg.device)[idx])")],
-          xfail="the toy training and test sets come from the same distribution and are both learnt; proposed "
-                "hidden line: a second run with y_test replaced by torch.zeros_like(y_test) must give the same "
-                "train_loss (training must not read the test fold)"),
+         "for idx in torch.randperm(len(X_test), generator=generator).split(cfg.batch_size):\n            batch = spec_augment(X_test[idx], cfg.freqm, cfg.timem, generator)\n            loss = F.cross_entropy(model(batch), y_test.to(cfg.device)[idx])")]),
     wrong("train_fold", "test accuracy measured on the training set", replace=[
         ('pred = predict(model, X_test).cpu()\n        history["test_acc"].append(float((pred == y_test).float().mean()))',
-         'history["test_acc"].append(float((predict(model, X_train).cpu() == y_train.cpu()).float().mean()))\n        pred = predict(model, X_test).cpu()')],
-          xfail="both toy sets are learnt to about 1.0, so train and test accuracy agree; proposed hidden line: "
-                "with y_test replaced by (y_test + 1) % 3, test_acc[-1] must be below 0.2"),
+         'history["test_acc"].append(float((predict(model, X_train).cpu() == y_train.cpu()).float().mean()))\n        pred = predict(model, X_test).cpu()')]),
     wrong("train_fold", "the learning-rate decay stepped after every batch", replace=[
         ("            optimizer.step()\n", "            optimizer.step()\n            scheduler.step()\n"),
-        ("        scheduler.step()\n        history", "        history")],
-          xfail="the toy task is learnt even with the rate decayed per batch, and no check looks at the rate; "
-                "proposed hidden check: 4 epochs with lr_decay=0.0, lr_decay_start=2, weight_decay=0: epoch 2 still "
-                "learns (train_loss[1] != train_loss[2]) and epochs 3 and 4 are frozen (equal losses); a per-batch "
-                "decay freezes the model after 2 batches, so epochs 2-4 are all equal"),
+        ("        scheduler.step()\n        history", "        history")]),
     wrong("train_fold", "the epoch loss is the last batch's loss", replace=[
-        ('history["train_loss"].append(total / len(X_train))', 'history["train_loss"].append(loss.item())')],
-          xfail="only the fall of the loss and its reproducibility are checked; proposed hidden line: with lr=0 "
-                "the epoch losses equal the cross-entropy of the untrained model on all of X_train"),
-    wrong("train_fold", "no optimizer.zero_grad (gradients accumulate)", replace=[("            optimizer.zero_grad()\n", "")],
-          xfail="the toy task is learnt even with accumulated gradients; proposed hidden line: compare train_loss "
-                "of a 2-epoch run with a reference loop of the documented recipe (same seed) at rtol 1e-5"),
+        ('history["train_loss"].append(total / len(X_train))', 'history["train_loss"].append(loss.item())')]),
+    wrong("train_fold", "no optimizer.zero_grad (gradients accumulate)", replace=[("            optimizer.zero_grad()\n", "")]),
     right("train_fold", "an index loop, the decay written by hand, summed losses", TRAIN_FOLD_LOOP),
 ]
