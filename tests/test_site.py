@@ -45,10 +45,10 @@ def words(text: str) -> str:
 
 
 def hidden_lines(assignment: str) -> set[str]:
-    """Lines of solutions/ inside solution or hidden-test regions that the release does not hold."""
+    """Lines of solutions/ inside solution or hidden-test regions that no student release holds."""
     source = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
-    release = (ROOT / "notebooks" / assignment / f"{assignment}.ipynb").read_text()
-    released = "\n".join("".join(cell["source"]) for cell in json.loads(release)["cells"])
+    released = "\n".join("".join(cell["source"]) for nb in (ROOT / "notebooks").glob("*/*.ipynb")
+                          for cell in json.loads(nb.read_text())["cells"])  # any release
     lines, inside = set(), False
     for cell in source["cells"]:
         for ln in "".join(cell["source"]).splitlines():
