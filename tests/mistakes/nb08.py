@@ -128,9 +128,7 @@ def apply_living_masks(grids, threshold=0.1):
     for grid in grids:
         grid.mul_(living_mask(grid, threshold).to(grid.dtype))
     return grids
-""", xfail="test_apply_living_masks compares each result with grid * mask after the call, when an in-place "
-            "answer has already masked grid itself; proposed hidden line: keep grid_a.clone() before the call "
-            "and assert torch.equal(grid_a, kept_a) afterwards ('return new tensors, do not modify the inputs')"),
+"""),
     right("apply_living_masks", "an explicit loop that appends", """
 def apply_living_masks(grids, threshold=0.1):
     out = []
