@@ -190,13 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     os.execvp(command[0], command)
 
 
-KERNEL_WARMUP = """
-import io
-import matplotlib
-matplotlib.use("agg")
-import matplotlib.pyplot as plt
-import numpy as np
-fig = plt.figure(); plt.plot([0, 1]); plt.title("warm-up"); fig.savefig(io.BytesIO(), format="png")
+# librosa's compiled (numba) functions the notebooks use, run once; also the zygote's (warmkernel).
+LIBROSA_WARMUP = """
 import librosa
 y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
 S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
@@ -205,6 +200,15 @@ librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
 librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
 librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
 """
+
+KERNEL_WARMUP = """
+import io
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+import numpy as np
+fig = plt.figure(); plt.plot([0, 1]); plt.title("warm-up"); fig.savefig(io.BytesIO(), format="png")
+""" + LIBROSA_WARMUP
 
 
 FIRST_JOB_UID = 62000  # grading job i runs its kernel as uid FIRST_JOB_UID + i % 3000 (when root)

@@ -44,6 +44,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from .sandbox import LIBROSA_WARMUP
+
 __all__ = ["ZYGOTE_WARMUP", "client_command", "serve"]
 
 CLIENT = Path(__file__).with_name("_kernel_client.py")
@@ -52,13 +54,7 @@ ZYGOTE_WARMUP = """
 import numpy as np, scipy.signal, scipy.fft, soundfile, soxr, librosa
 import matplotlib, matplotlib.figure, matplotlib.font_manager, matplotlib.backends.backend_agg
 import IPython, ipykernel.kernelapp, ipykernel.ipkernel
-y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
-S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
-M = librosa.feature.melspectrogram(S=S ** 2, sr=22050)
-librosa.feature.mfcc(S=librosa.power_to_db(M)); librosa.feature.delta(M)
-librosa.griffinlim(S, n_iter=2, hop_length=256); librosa.yin(y, fmin=60, fmax=500, sr=22050)
-librosa.pyin(y[:4096], fmin=60, fmax=500, sr=22050); librosa.effects.time_stretch(y, rate=1.1)
-"""
+""" + LIBROSA_WARMUP
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 
