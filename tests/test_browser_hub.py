@@ -16,11 +16,7 @@ import pytest
 
 from hub_fixtures import BIN, class_hub  # noqa: F401 (class_hub is a fixture)
 
-pytestmark = [pytest.mark.root, pytest.mark.hub, pytest.mark.browser,
-              pytest.mark.xfail(strict=False, reason=(
-    "known failure in a clean clone (CI, 2026-12-01): the student's server answers 404 on "
-    "/user/<name>/assignments/fetch although the same test passed in the working tree; "
-    "issue 13 stays open until it is found"))]
+pytestmark = [pytest.mark.root, pytest.mark.hub, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

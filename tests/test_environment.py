@@ -60,3 +60,25 @@ def test_running_environment_matches_pins():
     wrong = {name: (version, installed.get(name)) for name, version in py.items()
              if installed.get(name, "").split("+")[0] != version}
     assert not wrong, f"installed versions differ from the pins (pinned, installed): {wrong}"
+
+
+def test_no_shipped_file_is_git_ignored():
+    """A package file that .gitignore hides exists in the working tree but never reaches a clone.
+
+    (It happened: an unanchored ``exchange/`` rule hid course_utils/grader/jupyter_config/exchange/,
+    so the lab's exchange layer was missing in every clean clone while all tests passed here.)
+    """
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout (an sdist or an installed copy): nothing to compare")
+    out = subprocess.run(
+        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--",
+         "course_utils", "data", "solutions", "notebooks", "tests", "site", "deploy", "docs"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    generated = ("__pycache__/", ".egg-info/", ".ipynb_checkpoints/", "site/_build/", ".png")
+    hidden = [p for p in out if not any(g in p or p.endswith(g) for g in generated)]
+    assert not hidden, f"files .gitignore keeps out of every clone: {hidden}"

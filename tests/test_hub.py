@@ -28,11 +28,6 @@ from course_utils.grader.hub import read_roster
 from hub_fixtures import BIN, COURSE_ID, class_hub  # noqa: F401 (class_hub is a fixture)
 from nbgrader_helpers import SOLUTIONS, html_text
 
-HUB_KNOWN_FAILURE = pytest.mark.xfail(strict=False, reason=(
-    "known failure in a clean clone (CI, 2026-12-01): the student's server answers 404 on "
-    "/user/<name>/assignments/fetch although the same test passed in the working tree; "
-    "issue 13 stays open until it is found"))
-
 hub_test = pytest.mark.root(pytest.mark.hub)  # the tests that need a running hub
 
 A_NB = "02_stft"
@@ -123,7 +118,6 @@ def test_hub_start_is_healthy_and_answers_logins(class_hub):
 
 
 @hub_test
-@HUB_KNOWN_FAILURE
 def test_term_loop_release_to_feedback_with_isolation(class_hub):
     """Both students fetch, A's newest (late) submission gets full marks, B's blank 0; B cannot
     read, overwrite or forge A's work nor read the course's private files; feedback reaches each
