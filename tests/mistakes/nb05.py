@@ -11,9 +11,11 @@ KEEP = ("starts: sr = 16000", "starts: def n_parameters")
 NOT_RERUN = {"test_trained_cnn": "needs the 12-epoch training of the CNN on 320 clips (about a minute)"}
 
 TRAIN_DATALOADER = '''
-def train_model(model, X, y, epochs=12, lr=3e-3, batch_size=32, augment=None, seed=0, progress=True):
+def train_model(model, X, y, epochs=12, lr=3e-3, batch_size=32, augment=None, seed=0, progress=True,
+                device="cpu"):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    model = model.to(device)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=batch_size,
                                          shuffle=True)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -25,7 +27,7 @@ def train_model(model, X, y, epochs=12, lr=3e-3, batch_size=32, augment=None, se
         for xb, yb in loader:
             if augment is not None:
                 xb = torch.stack([torch.as_tensor(augment(x.numpy(), rng)) for x in xb])
-            loss = nn.functional.cross_entropy(model(xb), yb, reduction="sum")
+            loss = nn.functional.cross_entropy(model(xb.to(device)), yb.to(device), reduction="sum")
             opt.zero_grad()
             (loss / len(xb)).backward()
             opt.step()
@@ -237,12 +239,12 @@ class AudioRNN(nn.Module):
     wrong("evaluate", "only the first batch predicted", replace=[("for i in range(0, len(X), batch_size)", "for i in range(0, 1)")]),
     wrong("evaluate", "argmax over the batch axis", replace=[(".argmax(dim=1)", ".argmax(dim=0)")]),
     right("evaluate", "inference_mode and a count of correct predictions", """
-def evaluate(model, X, y, batch_size=128):
+def evaluate(model, X, y, batch_size=128, device="cpu"):
     model.eval()
     preds, correct = [], 0
     with torch.inference_mode():
         for xb, yb in zip(X.split(batch_size), y.split(batch_size)):
-            p = model(xb).argmax(1)
+            p = model(xb.to(device)).argmax(1).cpu()
             correct += int((p == yb).sum())
             preds.append(p)
     return correct / len(y), torch.cat(preds)

@@ -15,8 +15,8 @@ NOT_RERUN = {"test_trained_nca": "reads the trained automata", "test_stable_nca"
 PERCEIVE_LOOP = '''
 def perceive(grid):
     B, C, H, W = grid.shape
-    k_x = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=grid.dtype) / 8
-    k_lap = torch.tensor([[1.0, 2.0, 1.0], [2.0, -12.0, 2.0], [1.0, 2.0, 1.0]], dtype=grid.dtype) / 16
+    k_x = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=grid.dtype, device=grid.device) / 8
+    k_lap = torch.tensor([[1.0, 2.0, 1.0], [2.0, -12.0, 2.0], [1.0, 2.0, 1.0]], dtype=grid.dtype, device=grid.device) / 16
     outs = [grid]
     for k in (k_x, k_x.T, k_lap):
         per_channel = [F.conv2d(grid[:, c:c + 1], k[None, None], padding=1) for c in range(C)]
@@ -104,9 +104,9 @@ def nca_step(grid, rule, fire_rate=0.5, generator=None, threshold=0.1):
 def nca_step(grid, rule, fire_rate=0.5, generator=None, threshold=0.1):
     B, C, H, W = grid.shape
     before = living_mask(grid, threshold)
-    fire = torch.rand((B, 1, H, W), generator=generator) < fire_rate
+    fire = (torch.rand((B, 1, H, W), generator=generator) < fire_rate).to(grid.device)
     new = torch.where(fire, grid + rule(perceive(grid)), grid)
-    is_alpha = (torch.arange(C) == ALPHA).view(1, C, 1, 1)
+    is_alpha = (torch.arange(C, device=grid.device) == ALPHA).view(1, C, 1, 1)
     new = torch.where(is_alpha, new.clamp(0.0, 1.0), new)
     return torch.where(before & living_mask(new, threshold), new, torch.zeros_like(new))
 """),
