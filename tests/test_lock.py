@@ -53,8 +53,13 @@ def test_every_direct_pin_equals_the_lock():
 
 
 def test_every_locked_package_is_installed_at_its_version():
+    # Only the environment's own install folders: importing setuptools puts its vendored copies
+    # (setuptools/_vendor: packaging, wheel, zipp, ...) on sys.path, and metadata.distributions()
+    # would then report their versions, depending on which test ran first in this worker.
+    import sysconfig
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     installed = {canonicalize_name(d.metadata["Name"]): d.version
-                 for d in metadata.distributions()}
+                 for d in metadata.distributions(path=paths)}
     wrong = {name: (version, installed.get(name)) for name, (version, _) in lock_entries().items()
              if installed.get(name) != version}
     assert not wrong, f"locked vs installed (run make env): {wrong}"
