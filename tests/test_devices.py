@@ -11,8 +11,9 @@ The helper is read from the solution notebook with ``benchmarks/_notebook_code.p
 the benchmarks use), so nothing of the notebook is copied here.
 
 The notebooks that train on ``DEVICE`` (the GPU when ``torch.cuda.is_available()``, issue 15) are
-checked the same way: 05's ``train_model`` and ``evaluate`` with a model on meta, 08's ``perceive``
-and ``nca_step`` with a grid and a rule on meta. Meta tensors hold no numbers, so a function that
+checked the same way: 05's ``train_model`` and ``evaluate``, 06's ``train_fold`` (its run goes to
+``cfg.device``) and 07's ``train_detector`` with a model on meta, 08's ``perceive`` and ``nca_step``
+with a grid and a rule on meta. Meta tensors hold no numbers, so a function that
 keeps its data on the model's device runs until the first value is read back to Python
 (``loss.item()``, ``.cpu()``), and the tests require exactly that error; one that leaves a batch or
 a random mask on the CPU fails earlier, with the device mismatch a GPU would report. The first
@@ -128,3 +129,26 @@ def test_08_perceive_and_nca_step_stay_on_the_grid_device(nb08):
     rule = nb08["UpdateRule"]().to("meta")
     out = nb08["nca_step"](grid, rule, 0.5, torch.Generator().manual_seed(0))
     assert out.device.type == "meta" and out.shape == grid.shape
+
+
+def test_06_train_fold_keeps_the_run_on_cfg_device():
+    """06's train_fold puts the model and the data on cfg.device; the masks follow (SMALL-like AST)."""
+    from dataclasses import replace
+
+    f = load_functions("06_ast", ["train_fold", "ASTConfig"],
+                       cells=["imports", "num_patches", "PatchEmbed", "MultiHeadSelfAttention", "ASTConfig",
+                              "TransformerBlock", "AST", "training_helpers", "train_fold"])
+    cfg = replace(f["ASTConfig"](), n_mels=16, target_length=32, embed_dim=16, depth=1, num_heads=2,
+                  epochs=1, batch_size=4, freqm=4, timem=8, device="meta")
+    X, y = torch.randn(8, cfg.input_frames, 16), torch.arange(8) % 2
+    with pytest.raises(RuntimeError, match=r"item\(\) cannot be called on meta"):
+        f["train_fold"](cfg, X, y, X, y, n_classes=2)
+
+
+def test_07_train_detector_moves_model_and_batches():
+    """07's train_detector(device=...) trains on that device (here: to the first value read back)."""
+    f = load_functions("07_spectttra", ["train_detector"], cells=["imports", "train_detector"])
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(24, 2))
+    with pytest.raises(RuntimeError, match=r"item\(\) cannot be called on meta"):
+        f["train_detector"](model, torch.randn(10, 4, 6), torch.arange(10) % 2, epochs=1, device="meta")
+    assert {p.device.type for p in model.parameters()} == {"meta"}

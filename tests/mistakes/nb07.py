@@ -173,9 +173,10 @@ def accuracy(model, X, y, batch_size=64):
     wrong("train_detector", "no zero_grad", replace=[("            opt.zero_grad()\n", "")]),
     wrong("train_detector", "weight decay 0.01 left out (AdamW's default 0.01 is the same; 0 is not)", replace=[("weight_decay=0.01)", "weight_decay=0.0)")]),
     right("train_detector", "summed cross-entropy divided by the batch size, an index loop", """
-def train_detector(model, X, y, epochs=10, batch_size=16, lr=2e-3, seed=0):
+def train_detector(model, X, y, epochs=10, batch_size=16, lr=2e-3, seed=0, device="cpu"):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
+    model = model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     model.train()
     history = []
@@ -183,7 +184,8 @@ def train_detector(model, X, y, epochs=10, batch_size=16, lr=2e-3, seed=0):
         perm, loss_sum = torch.randperm(len(X), generator=gen), 0.0
         for start in range(0, len(X), batch_size):
             idx = perm[start:start + batch_size]
-            loss = F.cross_entropy(model(X[idx]), y[idx], reduction="sum")
+            xb, yb = X[idx].to(device), y[idx].to(device)
+            loss = F.cross_entropy(model(xb), yb, reduction="sum")
             opt.zero_grad()
             (loss / len(idx)).backward()
             opt.step()
