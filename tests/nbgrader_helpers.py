@@ -44,15 +44,21 @@ def notebook_name(assignment: str) -> str:
 
 
 def hidden_test_lines(assignment: str, min_len: int = 12) -> list[str]:
-    """The distinctive lines inside ``### BEGIN HIDDEN TESTS`` regions of a solution notebook."""
+    """The distinctive lines inside ``### BEGIN HIDDEN TESTS`` regions of a solution notebook.
+
+    A line that also occurs outside every hidden region (e.g. ``with torch.no_grad():`` in a
+    solution cell, which a graded solution's feedback rightly shows) is not distinctive.
+    """
     nb = json.loads((SOLUTIONS / assignment / notebook_name(assignment)).read_text())
-    lines = []
+    hidden = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+    lines, outside = [], set()
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", src, re.S):
+        outside.update(ln.strip() for ln in hidden.sub("", src).splitlines())
+        for region in hidden.findall(src):
             lines += [ln.strip() for ln in region.splitlines()
                       if len(ln.strip()) >= min_len and not ln.strip().startswith("#")]
-    return lines
+    return [ln for ln in lines if ln not in outside]
 
 
 def html_text(path: Path) -> str:

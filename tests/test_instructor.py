@@ -389,3 +389,46 @@ def test_warm_kernels_are_fresh_sandboxed_processes(tmp_path):
     assert not sock0 and not sock1  # the zygote's socket is hidden from kernels
     if os.geteuid() == 0:
         assert (uid0, uid1) == (FIRST_JOB_UID, FIRST_JOB_UID + 1)
+
+
+def _zygote_of(parent: int) -> int | None:
+    """The pid of the warm kernel zygote started by process ``parent``, if it runs."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or b"course_utils.grader.warmkernel" not in (proc / "cmdline").read_bytes():
+                continue
+            if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                return int(proc.name)
+        except (OSError, IndexError, ValueError):
+            continue
+    return None
+
+
+@needs_sandbox
+def test_a_dying_zygote_costs_no_grade(tmp_path):
+    """The zygote killed while kernels it forked are running: `course autograde` says so, starts a
+    new one, grades the affected submissions again, and every grade comes out as without the kill."""
+    kinds = {f"s{i}": "solution" if i % 2 else "partial" for i in range(1, 7)}
+    course = make_course(tmp_path)
+    course_cmd(course, "release")
+    slow = {s: "import time\ntime.sleep(3)" for s in kinds}  # kernels are busy when the kill comes
+    expected = write_class(course, "91_toy", course / "inbox", kinds, slow)
+    course_cmd(course, "collect", "91_toy", str(course / "inbox"))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.Popen([sys.executable, "-m", "course_utils.grader.cli", "--course", str(course),
+                             "autograde", "91_toy", "--jobs", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    killed, deadline = None, time.monotonic() + 600
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        zygote = _zygote_of(proc.pid)
+        kernels = zygote and list(Path(f"/proc/{zygote}/task/{zygote}/children").read_text().split())
+        if kernels:  # a kernel forked from it is running: kill the zygote under it
+            time.sleep(1)
+            os.kill(zygote, signal.SIGKILL)
+            killed = zygote
+        time.sleep(0.1)
+    out, err = proc.communicate(timeout=900)
+    assert killed, f"no kernel of the zygote was ever seen running\n{out}\n{err}"
+    assert proc.returncode == 0, f"{out}\n{err}"
+    assert "the warm kernel zygote stopped" in err, err
+    assert totals(course, "91_toy") == expected

@@ -41,6 +41,7 @@ import nbformat
 from .gradebook import course_db_url, job_gradebook, make_template, merge_submission, open_gradebook
 from .jobserver import JobServer
 from .sandbox import FIRST_JOB_UID, grader_config, kernel_cache_seed, kill_uid, warm_caches
+from .warmkernel import Zygote
 
 __all__ = ["GradeResult", "autograde", "check_notebook", "merge_submission", "students_of"]
 
@@ -184,25 +185,30 @@ class _Grader:
         self.cache_seed = None
         if sandbox:  # the shared cache if we may write it, else one for this run only
             self.cache_seed = warm_caches(kernel_cache_seed()) or warm_caches(self.root / "seed")
-        self.zygote, self.warm_socket = None, ""
+        self.zygote = None  # the kernel zygote of course_utils.grader.warmkernel; cold kernels without
         if sandbox and warm_kernels:
-            self._start_zygote()
+            env = grading_env()
+            if self.cache_seed:
+                env.update(NUMBA_CACHE_DIR=str(self.cache_seed / "numba"), MPLCONFIGDIR=str(self.cache_seed / "mpl"))
+            self.zygote = Zygote(self.root / "zygote", env)
+            if not self.zygote.alive():
+                print("course autograde: the warm kernel zygote did not start; using cold kernels",
+                      file=sys.stderr)
+                self.zygote = None
 
-    def _start_zygote(self) -> None:
-        """The kernel zygote of ``course_utils.grader.warmkernel``; cold kernels if it fails."""
-        folder = self.root / "zygote"
-        folder.mkdir(mode=0o700)
-        env = grading_env()
-        if self.cache_seed:
-            env.update(NUMBA_CACHE_DIR=str(self.cache_seed / "numba"), MPLCONFIGDIR=str(self.cache_seed / "mpl"))
-        self.zygote = subprocess.Popen([sys.executable, "-m", "course_utils.grader.warmkernel",
-                                        str(folder / "kernels.sock")], cwd=folder, env=env,
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        if self.zygote.stdout.readline().strip() == b"ready":
-            self.warm_socket = str(folder / "kernels.sock")
-        else:
-            print("course autograde: the warm kernel zygote did not start; using cold kernels",
-                  file=sys.stderr)
+    @property
+    def warm_socket(self) -> str:
+        return self.zygote.socket if self.zygote and self.zygote.alive() else ""
+
+    def _graded_job(self, student: str, index: int, replace: tuple[str, ...] = ()) -> tuple[Path, bool, str]:
+        """Prepare and run one job; once more if the zygote died under it (not the student's fault)."""
+        generation = self.zygote.generation if self.zygote else 0
+        job = self._prepare(student, index, replace)
+        ok, log = self._run(job, student)
+        if not ok and self.zygote and self.zygote.revive(generation):
+            job = self._prepare(student, index, replace)
+            ok, log = self._run(job, student)
+        return job, ok, log
 
     def _prepare(self, student: str, index: int, replace: tuple[str, ...] = ()) -> Path:
         job = self.root / (f"job-{index:04d}" if index >= 0 else "release-copy")
@@ -241,8 +247,7 @@ class _Grader:
         problems = {name: why for name, why in problems.items() if why}
         reason, source = "; ".join(problems.values()), None
         if len(problems) < len(expected):
-            job = self._prepare(student, index, replace=tuple(problems))
-            ok, log = self._run(job, student)
+            job, ok, log = self._graded_job(student, index, replace=tuple(problems))
             if not ok:
                 reason = "; ".join([*problems.values(), f"the grader failed on this submission: {log}"])
         if len(problems) == len(expected) or not ok:  # nothing of the student's is left to run
@@ -265,8 +270,7 @@ class _Grader:
         nothing gradable left (0 points, like a blank notebook, without running it again)."""
         with self.release_lock:
             if self.release_graded is None:
-                job = self._prepare(RELEASE_COPY, -1, replace=tuple(self.expected))
-                self.release_graded = (job, *self._run(job, RELEASE_COPY))
+                self.release_graded = self._graded_job(RELEASE_COPY, -1, replace=tuple(self.expected))
             return self.release_graded
 
     def _run(self, job: Path, student: str) -> tuple[bool, str]:
@@ -297,11 +301,7 @@ class _Grader:
         for server in self.servers:
             server.close()
         if getattr(self, "zygote", None):
-            self.zygote.stdin.close()
-            try:
-                self.zygote.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.zygote.kill()
+            self.zygote.stop()
         if hasattr(self, "engine"):
             self.engine.dispose()
         shutil.rmtree(self.root, ignore_errors=True)

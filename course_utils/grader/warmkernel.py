@@ -40,13 +40,15 @@ import select
 import signal
 import socket
 import struct
+import subprocess
 import sys
+import threading
 import traceback
 from pathlib import Path
 
 from .sandbox import LIBROSA_WARMUP
 
-__all__ = ["ZYGOTE_WARMUP", "client_command", "serve"]
+__all__ = ["ZYGOTE_WARMUP", "Zygote", "client_command", "serve"]
 
 CLIENT = Path(__file__).with_name("_kernel_client.py")
 
@@ -137,6 +139,89 @@ def _reap(kernels: dict, buffers: dict) -> None:
                 kernels.pop(conn), buffers.pop(conn, None)
 
 
+def _drop(conn: socket.socket, kernels: dict, buffers: dict) -> None:
+    """Forget a client: its kernel's session is killed, its connection closed."""
+    if kernels.get(conn):
+        with contextlib.suppress(OSError):
+            os.killpg(kernels[conn], signal.SIGKILL)
+    kernels.pop(conn, None), buffers.pop(conn, None)
+    conn.close()
+
+
+def _serve_client(conn: socket.socket, kernels: dict, buffers: dict) -> None:
+    """Read what a client sent: its kernel request (fork the kernel) or a signal to relay."""
+    data = conn.recv(65536)
+    if not data:  # the client is gone: so is its kernel
+        _drop(conn, kernels, buffers)
+        return
+    buffers[conn] += data
+    while b"\n" in buffers[conn]:
+        line, buffers[conn] = buffers[conn].split(b"\n", 1)
+        if conn not in kernels:
+            request = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                _kernel_child(request)
+            kernels[conn] = pid
+            conn.sendall(f"pid {pid}\n".encode())
+        elif line.startswith(b"signal "):
+            with contextlib.suppress(OSError):
+                os.kill(kernels[conn], int(line.split()[1]))
+
+
+class Zygote:
+    """The grader's handle on its zygote process: start it, start a new one if it died, stop it.
+
+    ``generation`` counts the starts. A job notes it before it runs; if the job failed and
+    :meth:`revive` says the zygote died since (and a new one is ready), the job is worth running
+    again: the failure was the zygote's, not the submission's.
+    """
+
+    def __init__(self, folder: Path, env: dict):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        self.folder, self.env, self.socket = folder, env, str(folder / "kernels.sock")
+        self.proc: subprocess.Popen | None = None
+        self.generation, self.lock = 0, threading.Lock()
+        self._start()
+
+    def _start(self) -> bool:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket)
+        self.generation += 1
+        self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.grader.warmkernel", self.socket],
+                                     cwd=self.folder, env=self.env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
+        if self.proc.stdout.readline().strip() == b"ready":
+            return True
+        self.stop()
+        return False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def revive(self, generation: int) -> bool:
+        """True if a job that started under ``generation`` and failed should run again."""
+        with self.lock:
+            if self.generation != generation:  # another job found it dead and restarted it
+                return self.alive()
+            if self.alive() or self.proc is None:
+                return False  # it did not die: the failure was the job's own
+            print(f"course autograde: the warm kernel zygote stopped (exit code {self.proc.returncode}); "
+                  "starting a new one and grading the affected submission again", file=sys.stderr)
+            return self._start()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def serve(socket_path: str) -> None:
     """The zygote: warm up, then fork a sandboxed kernel for each client until stdin closes."""
     if sys.path and sys.path[0] in ("", os.getcwd()):
@@ -156,6 +241,8 @@ def serve(socket_path: str) -> None:
             ready, _, _ = select.select([sys.stdin, server, *buffers], [], [], 0.2)
             _reap(kernels, buffers)
             for r in ready:
+                if r is not sys.stdin and r is not server and r not in buffers:
+                    continue  # _reap closed it (its kernel ended) after select() reported it
                 if r is sys.stdin:
                     if not os.read(sys.stdin.fileno(), 4096):
                         return
@@ -166,26 +253,10 @@ def serve(socket_path: str) -> None:
                         continue
                     buffers[conn] = b""
                 else:
-                    data = r.recv(65536)
-                    if not data:  # the client is gone: so is its kernel
-                        if kernels.get(r):
-                            with contextlib.suppress(OSError):
-                                os.killpg(kernels[r], signal.SIGKILL)
-                        kernels.pop(r, None), buffers.pop(r)
-                        r.close()
-                        continue
-                    buffers[r] += data
-                    while b"\n" in buffers[r]:
-                        line, buffers[r] = buffers[r].split(b"\n", 1)
-                        if r not in kernels:
-                            pid = os.fork()
-                            if pid == 0:
-                                _kernel_child(json.loads(line))
-                            kernels[r] = pid
-                            r.sendall(f"pid {pid}\n".encode())
-                        elif line.startswith(b"signal "):
-                            with contextlib.suppress(OSError):
-                                os.kill(kernels[r], int(line.split()[1]))
+                    try:
+                        _serve_client(r, kernels, buffers)
+                    except (OSError, ValueError):  # this client only (gone mid-send, bad request)
+                        _drop(r, kernels, buffers)
     finally:
         for pid in kernels.values():
             with contextlib.suppress(OSError):
