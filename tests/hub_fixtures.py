@@ -216,6 +216,7 @@ def class_hub():
             stop = subprocess.run([str(BIN / "course"), "--course", str(top / "course"), "hub", "stop",
                                    "--state", str(started)], capture_output=True, text=True, timeout=120)
             left = [f"`course hub stop`: {stop.stdout.strip()} {stop.stderr.strip()}"] if stop.returncode else []
+            print(f"course hub stop: {stop.stdout.strip()}")  # names any process it had to kill
             left += [f"{u}'s processes" for u in [instructor, *students]
                      if not subprocess.run(["pgrep", "-u", u], capture_output=True).returncode]
             for what, at in [("hub (proxy)", port), ("proxy API", port + 1), ("hub API", port + 2)]:

@@ -225,3 +225,11 @@ def test_term_loop_release_to_feedback_with_isolation(class_hub):
     hub.run_as(b, str(BIN / "nbgrader"), "fetch_feedback", A_NB, "--student", a, check=False)
     assert len(list((home(b) / A_NB / "feedback").glob(f"*/{A_NB}.html"))) == 1
     step("done")
+
+
+def test_stop_never_kills_root_or_unknown_accounts():
+    """`course hub stop` ends leftover processes of the class's accounts only: root and accounts
+    that do not exist are never touched (this test process, run as root, survives)."""
+    from course_utils.grader.processes import end_processes_of
+
+    assert end_processes_of(["root", "no-such-user-xyz"], grace=0) == []

@@ -424,6 +424,7 @@ def test_a_dying_zygote_costs_no_grade(tmp_path):
         kernels = zygote and list(Path(f"/proc/{zygote}/task/{zygote}/children").read_text().split())
         if kernels:  # a kernel forked from it is running: kill the zygote under it
             time.sleep(1)
+            cmdline = Path(f"/proc/{zygote}/cmdline").read_bytes()
             os.kill(zygote, signal.SIGKILL)
             killed = zygote
         time.sleep(0.1)
@@ -432,3 +433,13 @@ def test_a_dying_zygote_costs_no_grade(tmp_path):
     assert proc.returncode == 0, f"{out}\n{err}"
     assert "the warm kernel zygote stopped" in err, err
     assert totals(course, "91_toy") == expected
+    time.sleep(1)  # the kernels of the dead zygote died with it (parent-death signal): none left
+    orphans = [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p) == cmdline]
+    assert not orphans, f"kernels of the killed zygote still run: {orphans}"
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -130,7 +130,11 @@ def cmd_hub(args) -> int:
         print(f"hub running at {url} ({len(students)} students, instructor {args.instructor}) "
               f"after {time.monotonic() - started:.1f} s; state in {paths.state}")
     elif args.action == "stop":
-        print("hub stopped" if hub.stop(paths) else f"no hub running (state {paths.state})")
+        killed = hub.stop(paths)
+        if killed is None:
+            print(f"no hub running (state {paths.state})")
+        else:
+            print("hub stopped" + (f"; still running afterwards, killed: {', '.join(killed)}" if killed else ""))
     else:
         print(hub.status(paths))
     return 0

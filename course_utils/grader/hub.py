@@ -20,12 +20,13 @@ import io
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from .processes import end_processes_of, running, terminate
 
 __all__ = ["HubPaths", "course_id_of", "exchange_config", "inbound_folder", "prepare", "read_roster",
            "start", "status", "stop"]
@@ -67,6 +68,7 @@ class HubPaths:
         self.log = self.hub / "jupyterhub.log"
         self.token = self.hub / "api_token"
         self.url_file = self.hub / "url"
+        self.users = self.hub / "users"  # the class's logins, whose processes `stop` ends
 
     @classmethod
     def default(cls, course_id: str) -> "HubPaths":
@@ -322,6 +324,7 @@ def start(course: Path, instructor: str, students: list[str], paths: HubPaths | 
     if not paths.token.exists():
         paths.token.write_text(os.urandom(32).hex())
         paths.token.chmod(0o600)
+    paths.users.write_text("\n".join(sorted([instructor, *students])) + "\n")
     bindir = str(Path(sys.executable).parent)
     paths.config.write_text(HUB_CONFIG.format(
         course_id=course_id, ip=ip, port=int(port), api_port=int(port) + 1, hub_port=int(port) + 2,
@@ -350,17 +353,9 @@ def start(course: Path, instructor: str, students: list[str], paths: HubPaths | 
         except OSError:
             pass
         time.sleep(0.2)
-    _terminate(proc.pid)
+    terminate(proc.pid)
     raise RuntimeError(f"JupyterHub did not answer at {url}/hub/health within {timeout:.0f} s; "
                        f"see {paths.log}")
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, finished but not yet reaped, does not count)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _alive(paths: HubPaths) -> int | None:
@@ -368,36 +363,28 @@ def _alive(paths: HubPaths) -> int | None:
         pid = int(paths.pid.read_text())
     except (OSError, ValueError):
         return None
-    return pid if _running(pid) else None
+    return pid if running(pid) else None
 
 
-def _terminate(pid: int, grace: float = 20) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _running(pid):
-        time.sleep(0.1)
-    if _running(pid):
-        os.kill(pid, signal.SIGKILL)
-
-
-def stop(paths: HubPaths) -> bool:
-    """Stop the hub (it stops its proxy and the users' servers); False when none was running."""
+def stop(paths: HubPaths) -> list[str] | None:
+    """Stop the hub, its proxy and the users' servers; None when no hub was running, else the
+    processes of the class's accounts that were still running afterwards and had to be killed."""
     pid = _alive(paths)
     if pid is None:
-        return False
-    _terminate(pid)
+        return None
+    terminate(pid)
     proxy = paths.hub / "proxy.pid"
     if proxy.exists():  # JupyterHub stops the proxy it started; make sure it did
         try:
-            _terminate(int(proxy.read_text()), grace=5)
+            terminate(int(proxy.read_text()), grace=5)
         except ValueError:
             pass
         proxy.unlink(missing_ok=True)
     paths.pid.unlink(missing_ok=True)
-    return True
+    # JupyterHub stops every server on its way out, but a server it had to give up on (a slow
+    # shutdown, the hub killed after its grace) or a kernel orphaned by it would live on.
+    users = paths.users.read_text().split() if paths.users.exists() else []
+    return end_processes_of(users)
 
 
 def status(paths: HubPaths) -> str:

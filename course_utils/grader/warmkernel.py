@@ -20,7 +20,9 @@ So every student still gets a fresh process, in its own namespaces and uid, neve
 shares with other students' kernels is only the memory image of trusted imports, copied on write.
 The client relays signals (interrupts) and reports the kernel's exit code; when the client dies
 (the kernel manager killed it, or the grading job was killed: it has a parent-death signal), the
-zygote kills the kernel's whole session. The socket lives in the grader's private directory
+zygote kills the kernel's whole session; when the zygote dies, so do its kernels (a
+parent-death signal each sets once sandboxed), and ``course autograde`` starts a new zygote
+(:class:`Zygote`). The socket lives in the grader's private directory
 (``0700``, hidden from kernels) and the zygote serves only peers of its own uid.
 
 The zygote does not import ``matplotlib.pyplot``: the notebook's first ``import
@@ -59,6 +61,7 @@ import IPython, ipykernel.kernelapp, ipykernel.ipkernel
 """ + LIBROSA_WARMUP
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+PR_SET_PDEATHSIG = 1
 
 
 def client_command(socket_path: str, sandbox_args: list[str], kernel_cmd: list[str]) -> list[str]:
@@ -95,6 +98,11 @@ def _kernel_child(request: dict) -> None:
             Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
         args, command = sandbox.parse_args(request["sandbox"])
         sandbox.enter_from_args(args)
+        # Die with the zygote: a kernel it can no longer kill must not outlive it. Set after
+        # the sandbox's uid change, which clears a parent-death signal set earlier.
+        if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0 \
+                or os.getppid() != request["zygote"]:
+            raise OSError("the zygote is gone")
         import random
 
         import numba.core.config
@@ -158,7 +166,7 @@ def _serve_client(conn: socket.socket, kernels: dict, buffers: dict) -> None:
     while b"\n" in buffers[conn]:
         line, buffers[conn] = buffers[conn].split(b"\n", 1)
         if conn not in kernels:
-            request = json.loads(line)
+            request = dict(json.loads(line), zygote=os.getpid())
             pid = os.fork()
             if pid == 0:
                 _kernel_child(request)
