@@ -122,6 +122,13 @@ def _skip_unless_possible() -> None:
         pytest.skip("configurable-http-proxy missing: run `make system-deps` (npm ci)")
 
 
+def _running_of(user: str) -> str:
+    """The user's processes that still run (pid, state, command), zombies left out: a zombie has
+    ended and holds nothing but its pid until its parent (here PID 1) reaps it."""
+    ps = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-u", user], capture_output=True, text=True)
+    return "; ".join(ln.strip() for ln in ps.stdout.splitlines() if ln.split()[1:2] and "Z" not in ln.split()[1])
+
+
 def _free_port(span: int = 3) -> int:
     """A base port with ``span`` consecutive free ports on loopback (hub, proxy API, hub API)."""
     for _ in range(50):
@@ -217,8 +224,7 @@ def class_hub():
                                    "--state", str(started)], capture_output=True, text=True, timeout=120)
             left = [f"`course hub stop`: {stop.stdout.strip()} {stop.stderr.strip()}"] if stop.returncode else []
             print(f"course hub stop: {stop.stdout.strip()}")  # names any process it had to kill
-            left += [f"{u}'s processes" for u in [instructor, *students]
-                     if not subprocess.run(["pgrep", "-u", u], capture_output=True).returncode]
+            left += [f"{u}'s processes: {ps}" for u in [instructor, *students] if (ps := _running_of(u))]
             for what, at in [("hub (proxy)", port), ("proxy API", port + 1), ("hub API", port + 2)]:
                 with socket.socket() as sock:
                     if sock.connect_ex(("127.0.0.1", at)) == 0:

@@ -69,4 +69,7 @@ def end_processes_of(users: list[str], grace: float = 15) -> list[str]:
             killed.append(f"{owner} (pid {pid})")
         except OSError:
             continue
+    deadline = time.monotonic() + 5  # SIGKILL is asynchronous: return once they are gone
+    while time.monotonic() < deadline and _pids_of(set(uids)):
+        time.sleep(0.1)
     return killed
