@@ -22,6 +22,7 @@ test shows that torch reports such a mismatch on meta (the assumption the others
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -31,11 +32,16 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_functions(*args, **kwargs):
+@functools.cache
+def _loader():
     spec = importlib.util.spec_from_file_location("_notebook_code", ROOT / "benchmarks" / "_notebook_code.py")
     loader = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loader)
-    return loader.load_functions(*args, **kwargs)
+    return loader
+
+
+def load_functions(*args, **kwargs):
+    return _loader().load_functions(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,11 +72,6 @@ def test_no_shipped_file_is_git_ignored():
     (It happened: an unanchored ``exchange/`` rule hid course_utils/grader/jupyter_config/exchange/,
     so the lab's exchange layer was missing in every clean clone while all tests passed here.)
     """
-    import shutil
-    import subprocess
-
-    import pytest
-
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout (an sdist or an installed copy): nothing to compare")
     out = subprocess.run(

@@ -395,7 +395,7 @@ def _zygote_of(parent: int) -> int | None:
     """The pid of the warm kernel zygote started by process ``parent``, if it runs."""
     for proc in Path("/proc").iterdir():
         try:
-            if not proc.name.isdigit() or b"course_utils.grader.warmkernel" not in (proc / "cmdline").read_bytes():
+            if not proc.name.isdigit() or b"course_utils.grader.warmkernel" not in _cmdline(proc):
                 continue
             if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
                 return int(proc.name)
@@ -424,7 +424,7 @@ def test_a_dying_zygote_costs_no_grade(tmp_path):
         kernels = zygote and list(Path(f"/proc/{zygote}/task/{zygote}/children").read_text().split())
         if kernels:  # a kernel forked from it is running: kill the zygote under it
             time.sleep(1)
-            cmdline = Path(f"/proc/{zygote}/cmdline").read_bytes()
+            cmdline = _cmdline(Path(f"/proc/{zygote}"))
             os.kill(zygote, signal.SIGKILL)
             killed = zygote
         time.sleep(0.1)

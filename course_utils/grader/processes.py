@@ -1,4 +1,4 @@
-"""Stopping processes the hub started: one by pid, or every process of the class's accounts."""
+"""Stopping processes: one by pid, or every process of some accounts (the hub's class, a grading job)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-__all__ = ["running", "terminate", "end_processes_of"]
+__all__ = ["running", "terminate", "pids_of", "end_processes_of"]
 
 
 def running(pid: int) -> bool:
@@ -32,16 +32,21 @@ def terminate(pid: int, grace: float = 20) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _pids_of(uids: set[int]) -> list[int]:
+def pids_of(uids: set[int]) -> list[int]:
+    """Every process owned by one of ``uids`` (zombies included), from /proc."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid in uids and running(int(entry.name)):
+                if entry.stat().st_uid in uids:
                     pids.append(int(entry.name))
             except OSError:
                 continue
     return pids
+
+
+def _running_of(uids: set[int]) -> list[int]:
+    return [pid for pid in pids_of(uids) if running(pid)]
 
 
 def end_processes_of(users: list[str], grace: float = 15) -> list[str]:
@@ -59,10 +64,10 @@ def end_processes_of(users: list[str], grace: float = 15) -> list[str]:
         if uid != 0:
             uids[uid] = user
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _pids_of(set(uids)):
+    while time.monotonic() < deadline and _running_of(set(uids)):
         time.sleep(0.2)
     killed = []
-    for pid in _pids_of(set(uids)):
+    for pid in _running_of(set(uids)):
         try:
             owner = uids.get(Path(f"/proc/{pid}").stat().st_uid, "?")
             os.kill(pid, signal.SIGKILL)
@@ -70,6 +75,6 @@ def end_processes_of(users: list[str], grace: float = 15) -> list[str]:
         except OSError:
             continue
     deadline = time.monotonic() + 5  # SIGKILL is asynchronous: return once they are gone
-    while time.monotonic() < deadline and _pids_of(set(uids)):
+    while time.monotonic() < deadline and _running_of(set(uids)):
         time.sleep(0.1)
     return killed

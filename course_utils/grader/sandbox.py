@@ -42,6 +42,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Unicode
 
+from .processes import pids_of
+
 __all__ = ["FIRST_JOB_UID", "KERNEL_WARMUP", "SandboxKernelManager", "available", "grader_config",
            "kernel_cache_seed", "kill_uid", "main", "warm_caches"]
 
@@ -221,12 +223,10 @@ def kill_uid(uid: int) -> int:
     if uid < FIRST_JOB_UID:
         raise ValueError(f"uid {uid} is not a grading job's uid (those start at {FIRST_JOB_UID})")
     killed = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    killed += 1
+    for pid in pids_of({uid}):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
     return killed
 
 

@@ -143,17 +143,21 @@ def _reap(kernels: dict, buffers: dict) -> None:
             if kpid == pid:
                 with contextlib.suppress(OSError):
                     conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
-                conn.close()
-                kernels.pop(conn), buffers.pop(conn, None)
+                _forget(conn, kernels, buffers)
+
+
+def _forget(conn: socket.socket, kernels: dict, buffers: dict) -> None:
+    """Close a client's connection and forget it."""
+    kernels.pop(conn, None), buffers.pop(conn, None)
+    conn.close()
 
 
 def _drop(conn: socket.socket, kernels: dict, buffers: dict) -> None:
-    """Forget a client: its kernel's session is killed, its connection closed."""
+    """Forget a client that is gone: its kernel's session is killed first."""
     if kernels.get(conn):
         with contextlib.suppress(OSError):
             os.killpg(kernels[conn], signal.SIGKILL)
-    kernels.pop(conn, None), buffers.pop(conn, None)
-    conn.close()
+    _forget(conn, kernels, buffers)
 
 
 def _serve_client(conn: socket.socket, kernels: dict, buffers: dict) -> None:
@@ -188,7 +192,6 @@ class Zygote:
     def __init__(self, folder: Path, env: dict):
         folder.mkdir(mode=0o700, exist_ok=True)
         self.folder, self.env, self.socket = folder, env, str(folder / "kernels.sock")
-        self.proc: subprocess.Popen | None = None
         self.generation, self.lock = 0, threading.Lock()
         self._start()
 
@@ -205,22 +208,20 @@ class Zygote:
         return False
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.proc.poll() is None
 
     def revive(self, generation: int) -> bool:
         """True if a job that started under ``generation`` and failed should run again."""
         with self.lock:
             if self.generation != generation:  # another job found it dead and restarted it
                 return self.alive()
-            if self.alive() or self.proc is None:
+            if self.alive():
                 return False  # it did not die: the failure was the job's own
             print(f"course autograde: the warm kernel zygote stopped (exit code {self.proc.returncode}); "
                   "starting a new one and grading the affected submission again", file=sys.stderr)
             return self._start()
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
         with contextlib.suppress(OSError):
             self.proc.stdin.close()
         try:
