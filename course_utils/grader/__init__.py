@@ -8,7 +8,7 @@ nbgrader keeps its exchange and preprocessors apart from the notebooks it grades
 * ``lms`` -- Canvas and Moodle download layouts and rosters; ``export`` -- their grade files;
 * ``autograde`` -- parallel, resumable grading over nbgrader, merged into the gradebook;
 * ``gradebook`` -- the gradebook on SQLite or PostgreSQL, and each job's private copy;
-* ``jobserver`` -- one preloaded fork server per grading worker;
+* ``jobserver`` -- one preloaded fork server running every worker's jobs;
 * ``sandbox`` -- the namespaces and limits a student's kernel runs in; ``warmkernel`` and
   ``_kernel_client`` -- kernels forked, already warm, from one trusted process per run;
 * ``grading`` -- nbgrader preprocessors (robust execution, stderr, feedback without tracebacks);

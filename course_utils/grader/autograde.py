@@ -166,15 +166,31 @@ class _Grader:
         self.memory_mb = memory_mb
         self.root = Path(tempfile.mkdtemp(prefix="course-autograde-"))
         os.chmod(self.root, 0o711)
-        self.db_lock, self.release_lock = threading.Lock(), threading.Lock()
-        self.local, self.servers, self.job_uids = threading.local(), [], {}
+        self.db_lock, self.release_lock, self.server_lock = threading.Lock(), threading.Lock(), threading.Lock()
+        self.job_uids, self.servers = {}, [JobServer(env=grading_env())]  # imports while we set up
         self.release_graded: tuple[Path, bool, str] | None = None
+        try:
+            self._setup(warm_kernels)
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self, warm_kernels: bool) -> None:
+        course, assignment, sandbox = self.course, self.assignment, self.sandbox
         self.config = (course / "nbgrader_config.py").read_text()
         self.preprocessors = autograde_preprocessors(self.course)
         self.expected = [nb.name for nb in release_notebooks(self.course, assignment)]
+        self.cache_seed = None
+        if sandbox:  # the shared cache if we may write it, else one for this run only
+            self.cache_seed = warm_caches(kernel_cache_seed()) or warm_caches(self.root / "seed")
+        self.zygote = None  # the kernel zygote of course_utils.grader.warmkernel; cold kernels without
+        if sandbox and warm_kernels:  # it warms up while the data and the template are prepared
+            env = grading_env()
+            if self.cache_seed:
+                env.update(NUMBA_CACHE_DIR=str(self.cache_seed / "numba"), MPLCONFIGDIR=str(self.cache_seed / "mpl"))
+            self.zygote = Zygote(self.root / "zygote", env, wait=False)
         problems = prefill_data(self.course, assignment)
         if problems:  # every kernel would fail the same way: stop before grading anyone
-            self.close()
             raise RuntimeError("Cannot prepare the data of the notebooks, nobody was graded: "
                                + "; ".join(problems))
         from sqlalchemy import create_engine
@@ -182,30 +198,22 @@ class _Grader:
         self.db_url = course_db_url(self.course)
         self.engine = create_engine(self.db_url)
         self.template = make_template(self.engine, self.root / "template.db")
-        self.cache_seed = None
-        if sandbox:  # the shared cache if we may write it, else one for this run only
-            self.cache_seed = warm_caches(kernel_cache_seed()) or warm_caches(self.root / "seed")
-        self.zygote = None  # the kernel zygote of course_utils.grader.warmkernel; cold kernels without
-        if sandbox and warm_kernels:
-            env = grading_env()
-            if self.cache_seed:
-                env.update(NUMBA_CACHE_DIR=str(self.cache_seed / "numba"), MPLCONFIGDIR=str(self.cache_seed / "mpl"))
-            self.zygote = Zygote(self.root / "zygote", env)
-            if not self.zygote.alive():
-                print("course autograde: the warm kernel zygote did not start; using cold kernels",
-                      file=sys.stderr)
-                self.zygote = None
+        if self.zygote and not self.zygote.ready():
+            print("course autograde: the warm kernel zygote did not start; using cold kernels",
+                  file=sys.stderr)
+            self.zygote = None
 
     @property
     def warm_socket(self) -> str:
         return self.zygote.socket if self.zygote and self.zygote.alive() else ""
 
     def _graded_job(self, student: str, index: int, replace: tuple[str, ...] = ()) -> tuple[Path, bool, str]:
-        """Prepare and run one job; once more if the zygote died under it (not the student's fault)."""
-        generation = self.zygote.generation if self.zygote else 0
+        """Prepare and run one job; once more if the zygote or the job server died under it
+        (not the student's fault)."""
+        generation, servers = self.zygote.generation if self.zygote else 0, len(self.servers)
         job = self._prepare(student, index, replace)
         ok, log = self._run(job, student)
-        if not ok and self.zygote and self.zygote.revive(generation):
+        if not ok and (len(self.servers) != servers or self.zygote and self.zygote.revive(generation)):
             job = self._prepare(student, index, replace)
             ok, log = self._run(job, student)
         return job, ok, log
@@ -276,15 +284,13 @@ class _Grader:
     def _run(self, job: Path, student: str) -> tuple[bool, str]:
         argv = ["autograde", self.assignment, "--student", student, "--force"]
         log = job / "autograde.log"
-        server = getattr(self.local, "server", None)
-        if server is None:  # one fork server per worker thread, nbgrader imported once
-            server = self.local.server = JobServer(env=grading_env())
-            with self.db_lock:
-                self.servers.append(server)
+        server = self.servers[-1]  # one fork server for all workers, nbgrader imported once
         try:
             code = server.run(str(job), argv, str(log), self.job_timeout)
-        except (RuntimeError, OSError, ValueError, IndexError) as err:  # the server itself failed
-            self.local.server = None
+        except (RuntimeError, OSError, ValueError) as err:  # the server itself failed
+            with self.server_lock:  # the next job gets a new server
+                if server is self.servers[-1]:
+                    self.servers.append(JobServer(env=grading_env()))
             return False, f"grading process failed: {err}"
         if code is None:
             if job in self.job_uids and os.geteuid() == 0:  # its kernel too, not only nbgrader
@@ -298,10 +304,12 @@ class _Grader:
         return False, (errors[0] if errors else text.strip()[-300:] or f"exit code {code}").strip()
 
     def close(self) -> None:
-        for server in self.servers:
-            server.close()
+        for server in self.servers:  # all told to stop first, then waited for
+            server.close(wait=False)
         if getattr(self, "zygote", None):
             self.zygote.stop()
+        for server in self.servers:
+            server.close()
         if hasattr(self, "engine"):
             self.engine.dispose()
         shutil.rmtree(self.root, ignore_errors=True)

@@ -84,16 +84,28 @@ def _copy_rows(src, dst, table, where=None) -> list:
     return rows
 
 
+_UNVERSIONED = ("The gradebook has no alembic_version table or row, so it was not made by nbgrader or "
+                "is damaged: restore it from a backup, or point c.CourseDirectory.db_url at the "
+                "course's real gradebook.")
+
+
 def make_template(source_engine, path: Path) -> Path:
     """Write ``path``: an empty nbgrader gradebook (SQLite) holding the definitions of the course
     read from ``source_engine`` (in one transaction, so a consistent set)."""
-    from nbgrader.api import Base, Gradebook
-    from sqlalchemy import create_engine
+    from nbgrader.api import Base
+    from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect
 
-    Gradebook(f"sqlite:///{path}").close()  # nbgrader's schema and alembic stamp
+    # nbgrader's schema, stamped with the source's alembic revision (nbgrader's own Gradebook()
+    # would run `alembic heads` in a subprocess for that: seconds of imports)
+    version = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False))
+    if not inspect(source_engine).has_table("alembic_version"):
+        raise RuntimeError(_UNVERSIONED)
     dst_engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(dst_engine)
+    version.create(dst_engine)
     with source_engine.connect() as src, dst_engine.begin() as dst:
-        dst.execute(Base.metadata.tables["course"].delete())  # nbgrader's "default_course"
+        if not _copy_rows(src, dst, version):
+            raise RuntimeError(_UNVERSIONED)
         for name in DEFINITIONS:
             _copy_rows(src, dst, Base.metadata.tables[name])
     dst_engine.dispose()

@@ -189,23 +189,35 @@ class Zygote:
     again: the failure was the zygote's, not the submission's.
     """
 
-    def __init__(self, folder: Path, env: dict):
+    def __init__(self, folder: Path, env: dict, wait: bool = True):
+        """Start the zygote; with ``wait=False`` its warm-up goes on while the caller works
+        (:meth:`ready` waits for it)."""
         folder.mkdir(mode=0o700, exist_ok=True)
         self.folder, self.env, self.socket = folder, env, str(folder / "kernels.sock")
         self.generation, self.lock = 0, threading.Lock()
-        self._start()
+        self._spawn()
+        if wait:
+            self.ready()
 
-    def _start(self) -> bool:
+    def _spawn(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket)
-        self.generation += 1
+        self.generation, self.warm = self.generation + 1, None
         self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.grader.warmkernel", self.socket],
                                      cwd=self.folder, env=self.env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE)
-        if self.proc.stdout.readline().strip() == b"ready":
-            return True
-        self.stop()
-        return False
+
+    def ready(self) -> bool:
+        """Wait for the warm-up to end; True if the zygote serves kernels (else it is stopped)."""
+        if self.warm is None:
+            self.warm = self.proc.stdout.readline().strip() == b"ready"
+            if not self.warm:
+                self.stop()
+        return self.warm and self.alive()
+
+    def _start(self) -> bool:
+        self._spawn()
+        return self.ready()
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -277,3 +289,5 @@ def serve(socket_path: str) -> None:
 
 if __name__ == "__main__":
     serve(sys.argv[1])
+    sys.stdout.flush()
+    os._exit(0)  # skip the interpreter's teardown of everything the warm-up imported
