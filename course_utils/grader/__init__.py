@@ -7,6 +7,7 @@ nbgrader keeps its exchange and preprocessors apart from the notebooks it grades
 * ``collect`` -- submissions from a folder, a zip or an LMS download into ``submitted/``;
 * ``lms`` -- Canvas and Moodle download layouts and rosters; ``export`` -- their grade files;
 * ``autograde`` -- parallel, resumable grading over nbgrader, merged into the gradebook;
+* ``preparation`` -- what a run reads and prepares first (submissions, checks, data);
 * ``gradebook`` -- the gradebook on SQLite or PostgreSQL, and each job's private copy;
 * ``jobserver`` -- one preloaded fork server running every worker's jobs;
 * ``sandbox`` -- the namespaces and limits a student's kernel runs in; ``warmkernel`` and

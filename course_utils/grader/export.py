@@ -80,9 +80,9 @@ def _differs(points: str, max_score: float) -> bool:
 def _canvas_column(assignment: str, roster: Roster | None) -> str:
     if roster is None:
         return assignment  # Canvas's importer also finds an assignment by its title alone
-    titled = [h for h in roster.header if (m := re.fullmatch(r"(.*) \((\d+)\)", h))]
-    for h in titled:
-        if fold(re.fullmatch(r"(.*) \((\d+)\)", h)[1]) == fold(assignment):
+    titled = {h: m[1] for h in roster.header if (m := re.fullmatch(r"(.*) \((\d+)\)", h))}
+    for h, title in titled.items():
+        if fold(title) == fold(assignment):
             return h
     raise ValueError(f"The roster has no Canvas column for {assignment} (its assignment columns: "
                      f"{', '.join(titled) or 'none'}): pass --column 'TITLE (ID)' as Canvas names it.")
