@@ -14,7 +14,6 @@ the server answers ``pid ID N`` when the child starts and ``exit ID CODE`` when 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import select
@@ -24,15 +23,13 @@ import sys
 import threading
 import traceback
 
-__all__ = ["JobServer"]
+from .processes import die_with_parent
 
-PR_SET_PDEATHSIG = 1
+__all__ = ["JobServer"]
 
 
 def _child(job: str, argv: list[str], log: str, server: int) -> int:
-    # Die with the server: a job nobody waits for must not go on grading (and writing) alone.
-    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0 \
-            or os.getppid() != server:
+    if not die_with_parent(server):  # a job nobody waits for must not go on grading alone
         return 1
     os.chdir(job)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -86,6 +83,7 @@ def serve() -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake_w)
     children: dict[int, str] = {}  # pid -> job id
+    server = os.getpid()
     pending, stdin_open = b"", True
     while stdin_open or children:
         ready, _, _ = select.select([wake_r] + ([0] if stdin_open else []), [], [])
@@ -103,7 +101,7 @@ def serve() -> None:
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
             ident, job, argv, log = json.loads(line)
-            server, pid = os.getpid(), os.fork()
+            pid = os.fork()
             if pid == 0:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)

@@ -1,14 +1,25 @@
-"""Stopping processes: one by pid, or every process of some accounts (the hub's class, a grading job)."""
+"""Stopping processes: one by pid, or every process of some accounts (the hub's class, a grading
+job); and a forked child that dies with its parent."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pwd
 import signal
 import time
 from pathlib import Path
 
-__all__ = ["running", "terminate", "pids_of", "end_processes_of"]
+__all__ = ["die_with_parent", "running", "terminate", "pids_of", "end_processes_of"]
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> bool:
+    """Have the kernel SIGKILL this process when ``parent`` (its parent's pid, read before the
+    fork) ends; False if that failed or the parent has already gone. A uid change clears it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0 and os.getppid() == parent
 
 
 def running(pid: int) -> bool:

@@ -48,6 +48,7 @@ import threading
 import traceback
 from pathlib import Path
 
+from .processes import die_with_parent
 from .sandbox import LIBROSA_WARMUP
 
 __all__ = ["ZYGOTE_WARMUP", "Zygote", "client_command", "serve"]
@@ -61,7 +62,6 @@ import IPython, ipykernel.kernelapp, ipykernel.ipkernel
 """ + LIBROSA_WARMUP
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
-PR_SET_PDEATHSIG = 1
 
 
 def client_command(socket_path: str, sandbox_args: list[str], kernel_cmd: list[str]) -> list[str]:
@@ -100,8 +100,7 @@ def _kernel_child(request: dict) -> None:
         sandbox.enter_from_args(args)
         # Die with the zygote: a kernel it can no longer kill must not outlive it. Set after
         # the sandbox's uid change, which clears a parent-death signal set earlier.
-        if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0 \
-                or os.getppid() != request["zygote"]:
+        if not die_with_parent(request["zygote"]):
             raise OSError("the zygote is gone")
         import random
 
