@@ -146,7 +146,10 @@ def test_manual_grades_written_during_a_merge_survive(pg_cluster, reference, tmp
         ta = threading.Thread(target=set_manual, args=(pg_cluster, db, "s3", "test_mul"),
                               kwargs={"score": 1.0})
         ta.start()
-        with pg_cluster.connect(db) as conn:  # the TA's UPDATE waits for the merge's row lock
+        # The TA's UPDATE waits for the merge's row lock. Autocommit: PostgreSQL keeps one
+        # snapshot of pg_stat_activity per transaction, so polling inside one transaction would
+        # never see an UPDATE that started after the first poll (a clean-clone CI run failed so).
+        with pg_cluster.connect(db, autocommit=True) as conn:
             deadline = time.monotonic() + 60
             while not conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
                                    "'Lock' AND query LIKE 'UPDATE grade%'").fetchone()[0]:
